@@ -1,0 +1,73 @@
+// Assembles the HTTP application from the feature plugins. Tests call `app.handle(request)`.
+import { cors } from "@elysiajs/cors";
+import { openapi } from "@elysiajs/openapi";
+import { Elysia, ValidationError } from "elysia";
+import type { AppContext } from "./context";
+import { HttpError, json, type ValidationIssue } from "./core/errors";
+import { serveFrontend } from "./system/static";
+import { systemRoutes } from "./system/routes";
+import { VERSION } from "./system/version";
+
+export function createApp(ctx: AppContext) {
+  return new Elysia({ name: "open-webui-bun" })
+    .use(corsFor(ctx))
+    .use(docsFor(ctx))
+    .onError(({ code, error, request, path }) => handleError(ctx, code, error, request, path))
+    .onAfterResponse(({ request, set, path }) => {
+      if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
+    })
+    .use(systemRoutes(ctx));
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/** Credentials are allowed only with a list of origins, never together with `*`. */
+function corsFor(ctx: AppContext) {
+  const origins = ctx.env.corsAllowOrigins;
+  const any = origins.includes("*");
+  return cors({
+    origin: any ? "*" : origins,
+    credentials: !any,
+    maxAge: 600,
+  });
+}
+
+function docsFor(ctx: AppContext) {
+  if (!ctx.env.enableApiDocs) return new Elysia({ name: "no-docs" });
+  return openapi({
+    path: "/docs",
+    specPath: "/openapi.json",
+    documentation: { info: { title: "Open WebUI (Bun)", version: VERSION } },
+  });
+}
+
+function handleError(ctx: AppContext, code: string | number, error: unknown, request: Request, path: string) {
+  if (error instanceof HttpError) return json(error.status, { detail: error.detail }, error.headers);
+  switch (code) {
+    case "NOT_FOUND": {
+      const page = request.method === "GET" || request.method === "HEAD" ? serveFrontend(ctx.env, path) : null;
+      return page ?? json(404, { detail: "Not Found" });
+    }
+    case "VALIDATION":
+      return json(422, { detail: validationIssues(error as ValidationError) });
+    case "PARSE":
+      return json(422, { detail: [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error" }] });
+    case "INVALID_COOKIE_SIGNATURE":
+      return json(401, { detail: "401 Unauthorized" });
+    default:
+      ctx.log.error(`${request.method} ${path} failed`, error);
+      return json(500, { detail: "Internal Server Error" });
+  }
+}
+
+/** TypeBox errors in pydantic's shape: [{type, loc: ["body", field, ...], msg}]. */
+function validationIssues(error: ValidationError): ValidationIssue[] {
+  const where = error.type === "body" ? "body" : error.type === "params" ? "path" : error.type;
+  const issues = error.all.map((item) => {
+    const pointer = "path" in item && typeof item.path === "string" ? item.path : "";
+    const loc = [where, ...pointer.split("/").filter(Boolean)];
+    const message = "summary" in item && item.summary ? item.summary : "message" in item ? item.message : "Invalid input";
+    return { type: "value_error", loc, msg: String(message) };
+  });
+  return issues.length > 0 ? issues : [{ type: "value_error", loc: [where], msg: "Invalid input" }];
+}

@@ -1,0 +1,54 @@
+// Everything a request handler may need, built once at start and passed to each feature plugin.
+import { createLogger, type Logger } from "./core/logger";
+import { AppConfig } from "./core/config";
+import { Authenticator } from "./core/auth";
+import { readEnv, type Env, type Source } from "./core/env";
+import { resolveSecretKey } from "./core/secret";
+import { openDb, type Db } from "./db/client";
+import { prepareDatabase } from "./db/bootstrap";
+
+export interface AppContext {
+  env: Env;
+  log: Logger;
+  db: Db;
+  config: AppConfig;
+  secretKey: string;
+  auth: Authenticator;
+  /** Set once the first account exists; it never becomes false again while running. */
+  hasUsers: boolean;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  source?: Source;
+  cwd?: string;
+  log?: Logger;
+}
+
+/** Reads the environment, opens (and if empty, creates) the database, loads the stored config. */
+export async function createContext(options: ContextOptions = {}): Promise<AppContext> {
+  const env = readEnv(options.source ?? process.env, options.cwd);
+  const log = options.log ?? createLogger(env.logLevel);
+  const secretKey = resolveSecretKey(env);
+  const db = openDb(env.database, env);
+  try {
+    const state = await prepareDatabase(db);
+    log.info(`database ${state === "created" ? "created" : "opened"} (${env.database.dialect})`);
+    const config = await AppConfig.load(db, env);
+    const ctx: AppContext = {
+      env,
+      log,
+      db,
+      config,
+      secretKey,
+      hasUsers: false,
+      auth: undefined as unknown as Authenticator,
+      close: () => db.close(),
+    };
+    ctx.auth = new Authenticator(ctx);
+    return ctx;
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,151 @@
+// The one auth path: every route names its level, and this resolves the caller from a Bearer
+// JWT, the `token` cookie, or an API key (`Bearer sk-…` or `x-api-key`), the way Open WebUI's
+// get_current_user does, with the same status codes and detail strings.
+import { Elysia } from "elysia";
+import type { AppContext } from "../context";
+import { findUserByApiKey, findUserById, touchLastActive, type UserRow } from "../users/repository";
+import { ERROR_MESSAGES, HttpError } from "./errors";
+import { verifyToken } from "./jwt";
+
+export type AuthLevel = "optional" | "any" | "verified" | "admin";
+
+const USER_CACHE_MS = 5_000;
+const TOKEN_CACHE_SIZE = 10_000;
+const ACTIVE_WRITE_INTERVAL_S = 60;
+
+/** Cookies Open WebUI clears whenever authentication fails. */
+export const CLEAR_AUTH_COOKIES: [string, string][] = ["token", "oauth_id_token", "oauth_session_id"].map((name) => [
+  "set-cookie",
+  `${name}=; Max-Age=0; Path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT`,
+]);
+
+const fail = (status: number, detail: string) => new HttpError(status, detail, CLEAR_AUTH_COOKIES);
+
+export class Authenticator {
+  private tokens = new Map<string, { id: string; exp?: number }>();
+  private users = new Map<string, { row: UserRow; at: number }>();
+  private lastActiveWrite = new Map<string, number>();
+
+  constructor(private readonly ctx: Pick<AppContext, "db" | "config" | "env" | "secretKey" | "log">) {}
+
+  /** The caller at `level`, or an HttpError; "optional" yields null instead of failing. */
+  async authenticate(request: Request, level: AuthLevel): Promise<UserRow | null> {
+    if (level === "optional") return this.identify(request).catch(() => null);
+    const user = await this.identify(request);
+    if (level === "verified" && user.role !== "user" && user.role !== "admin") {
+      throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);
+    }
+    if (level === "admin" && user.role !== "admin") throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);
+    return user;
+  }
+
+  /** Drops cached copies of a user after a change (role, key, deletion). */
+  forget(userId: string): void {
+    this.users.delete(userId);
+  }
+
+  private async identify(request: Request): Promise<UserRow> {
+    const token = readToken(request);
+    if (!token) throw fail(401, ERROR_MESSAGES.NOT_AUTHENTICATED);
+    if (token.startsWith("sk-")) return this.identifyApiKey(token, new URL(request.url).pathname);
+
+    const payload = this.verify(token);
+    if (!payload) throw fail(401, ERROR_MESSAGES.UNAUTHORIZED);
+    const user = await this.loadUser(payload.id);
+    if (!user) throw fail(401, ERROR_MESSAGES.INVALID_TOKEN);
+    const trustedHeader = this.ctx.env.trustedEmailHeader;
+    const trustedEmail = trustedHeader ? request.headers.get(trustedHeader) : null;
+    if (trustedEmail && trustedEmail.toLowerCase() !== user.email.toLowerCase()) {
+      throw fail(401, ERROR_MESSAGES.USER_MISMATCH);
+    }
+    this.markActive(user.id);
+    return user;
+  }
+
+  private async identifyApiKey(key: string, path: string): Promise<UserRow> {
+    const { config } = this.ctx;
+    if (!config.get("ENABLE_API_KEY")) throw fail(403, ERROR_MESSAGES.API_KEY_NOT_ALLOWED);
+    if (config.get("ENABLE_API_KEY_ENDPOINT_RESTRICTIONS")) {
+      const allowed = config
+        .get("API_KEY_ALLOWED_ENDPOINTS")
+        .split(",")
+        .map((e) => e.trim())
+        .filter(Boolean);
+      if (!allowed.some((e) => path === e || path.startsWith(`${e}/`))) {
+        throw fail(403, ERROR_MESSAGES.API_KEY_NOT_ALLOWED);
+      }
+    }
+    const user = await findUserByApiKey(this.ctx.db, key);
+    if (!user) throw fail(401, ERROR_MESSAGES.INVALID_TOKEN);
+    this.markActive(user.id);
+    return user;
+  }
+
+  private verify(token: string): { id: string } | null {
+    const cached = this.tokens.get(token);
+    const now = Date.now() / 1000;
+    if (cached) return cached.exp === undefined || cached.exp > now ? cached : null;
+    const payload = verifyToken(token, this.ctx.secretKey, now);
+    if (!payload) return null;
+    if (this.tokens.size >= TOKEN_CACHE_SIZE) this.tokens.clear();
+    const entry = { id: payload.id, exp: payload.exp };
+    this.tokens.set(token, entry);
+    return entry;
+  }
+
+  private async loadUser(id: string): Promise<UserRow | undefined> {
+    const cached = this.users.get(id);
+    const now = Date.now();
+    if (cached && now - cached.at < USER_CACHE_MS) return cached.row;
+    const row = await findUserById(this.ctx.db, id);
+    if (row) this.users.set(id, { row, at: now });
+    else this.users.delete(id);
+    return row;
+  }
+
+  /** last_active_at, written at most once a minute per user (Python writes on every request). */
+  private markActive(id: string): void {
+    const now = Math.floor(Date.now() / 1000);
+    if (now - (this.lastActiveWrite.get(id) ?? 0) < ACTIVE_WRITE_INTERVAL_S) return;
+    this.lastActiveWrite.set(id, now);
+    touchLastActive(this.ctx.db, id, now).catch((error) => this.ctx.log.warn("could not record activity", error));
+  }
+}
+
+export function readToken(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  if (header) {
+    const match = /^bearer\s+(.+)$/i.exec(header.trim());
+    if (match?.[1]) return match[1].trim();
+  }
+  const apiKey = request.headers.get("x-api-key");
+  if (apiKey?.startsWith("sk-")) return apiKey.trim();
+  return readCookie(request, "token");
+}
+
+export function readCookie(request: Request, name: string): string | null {
+  const cookies = request.headers.get("cookie");
+  if (!cookies) return null;
+  for (const part of cookies.split(";")) {
+    const index = part.indexOf("=");
+    if (index > 0 && part.slice(0, index).trim() === name) {
+      const value = part.slice(index + 1).trim();
+      return value ? decodeURIComponent(value) : null;
+    }
+  }
+  return null;
+}
+
+/** Elysia macro: `{ auth: "verified" }` on a route puts the caller in `user`. */
+export function authGuard(ctx: Pick<AppContext, "auth">) {
+  return new Elysia({ name: "auth-guard" }).macro({
+    auth: (level: Exclude<AuthLevel, "optional">) => ({
+      resolve: async ({ request }) => ({ user: (await ctx.auth.authenticate(request, level)) as UserRow }),
+    }),
+    optionalAuth: (enabled: true) => ({
+      resolve: async ({ request }) => ({
+        user: enabled ? await ctx.auth.authenticate(request, "optional") : null,
+      }),
+    }),
+  });
+}

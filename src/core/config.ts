@@ -1,0 +1,215 @@
+// Open WebUI's PersistentConfig: each setting has an environment default and a path in the JSON
+// of the `config` table. A value stored at the path wins over the environment (unless
+// ENABLE_PERSISTENT_CONFIG=false); saving writes the path back in Open WebUI's layout, so the
+// Python backend reads the same settings.
+import { desc, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { parseBool, parseInteger, type Env, type Source } from "./env";
+import { defaultPermissions } from "./permissions";
+
+type Entry<T> = { path: string; fromEnv: (source: Source, env: Env) => T };
+const entry = <T>(path: string, fromEnv: (source: Source, env: Env) => T): Entry<T> => ({ path, fromEnv });
+
+const bool = (name: string, fallback: boolean) => (s: Source) => parseBool(s, name, fallback);
+const text = (name: string, fallback = "") => (s: Source) => s[name] ?? fallback;
+const int = (name: string, fallback: number) => (s: Source) => parseInteger(s, name, fallback);
+const optionalInt = (name: string) => (s: Source) => (s[name] ? parseInteger(s, name, 0) : null);
+const stripSlash = (url: string) => url.trim().replace(/\/+$/, "");
+
+function openaiBaseUrls(s: Source): string[] {
+  const single = stripSlash(s.OPENAI_API_BASE_URL || "https://api.openai.com/v1");
+  const list = s.OPENAI_API_BASE_URLS ? s.OPENAI_API_BASE_URLS.split(";") : [single];
+  return list.map((u) => (u.trim() ? stripSlash(u) : "https://api.openai.com/v1"));
+}
+
+function openaiKeys(s: Source): string[] {
+  const list = s.OPENAI_API_KEYS ? s.OPENAI_API_KEYS.split(";") : [s.OPENAI_API_KEY ?? ""];
+  return list.map((k) => k.trim());
+}
+
+function ollamaBaseUrls(s: Source): string[] {
+  const legacy = s.OLLAMA_API_BASE_URL ? stripSlash(s.OLLAMA_API_BASE_URL).replace(/\/api$/, "") : "";
+  const single = stripSlash(s.OLLAMA_BASE_URL || legacy || "http://localhost:11434");
+  const list = s.OLLAMA_BASE_URLS ? s.OLLAMA_BASE_URLS.split(";") : [single];
+  return list.map(stripSlash).filter(Boolean);
+}
+
+function jsonEnv<T>(name: string, fallback: T) {
+  return (s: Source): T => {
+    const value = s[name];
+    if (!value) return fallback;
+    try {
+      return JSON.parse(value) as T;
+    } catch {
+      return fallback;
+    }
+  };
+}
+
+const DEFAULT_PROMPT_SUGGESTIONS = [
+  { title: ["Plan a trip", "a weekend in a city I have never visited"], content: "Plan a two-day trip to a city I have never visited, with a budget and a daily schedule." },
+  { title: ["Explain a concept", "in plain words"], content: "Explain how public-key cryptography works, in plain words, with one everyday analogy." },
+  { title: ["Write a script", "to tidy my downloads folder"], content: "Write a shell script that sorts the files of my downloads folder into folders by type." },
+  { title: ["Review my text", "for clarity and tone"], content: "Review the following text for clarity and tone, and suggest a shorter version:" },
+];
+
+/** The settings this backend reads, by Open WebUI's attribute name (also the Redis key suffix). */
+export const REGISTRY = {
+  ENABLE_SIGNUP: entry("ui.enable_signup", (s, env) => env.webuiAuth && parseBool(s, "ENABLE_SIGNUP", true)),
+  ENABLE_LOGIN_FORM: entry("ui.ENABLE_LOGIN_FORM", bool("ENABLE_LOGIN_FORM", true)),
+  ENABLE_API_KEY: entry("auth.api_key.enable", bool("ENABLE_API_KEY", true)),
+  ENABLE_API_KEY_ENDPOINT_RESTRICTIONS: entry("auth.api_key.endpoint_restrictions", bool("ENABLE_API_KEY_ENDPOINT_RESTRICTIONS", false)),
+  API_KEY_ALLOWED_ENDPOINTS: entry("auth.api_key.allowed_endpoints", text("API_KEY_ALLOWED_ENDPOINTS")),
+  JWT_EXPIRES_IN: entry("auth.jwt_expiry", text("JWT_EXPIRES_IN", "-1")),
+  SHOW_ADMIN_DETAILS: entry("auth.admin.show", bool("SHOW_ADMIN_DETAILS", true)),
+  ADMIN_EMAIL: entry("auth.admin.email", (s) => s.ADMIN_EMAIL || null),
+  DEFAULT_USER_ROLE: entry("ui.default_user_role", text("DEFAULT_USER_ROLE", "pending")),
+  WEBUI_URL: entry("webui.url", text("WEBUI_URL")),
+  DEFAULT_LOCALE: entry("ui.default_locale", text("DEFAULT_LOCALE")),
+  DEFAULT_MODELS: entry("ui.default_models", (s) => s.DEFAULT_MODELS || null),
+  DEFAULT_PROMPT_SUGGESTIONS: entry("ui.prompt_suggestions", jsonEnv("DEFAULT_PROMPT_SUGGESTIONS", DEFAULT_PROMPT_SUGGESTIONS)),
+  MODEL_ORDER_LIST: entry("ui.model_order_list", jsonEnv<string[]>("MODEL_ORDER_LIST", [])),
+  PENDING_USER_OVERLAY_TITLE: entry("ui.pending_user_overlay_title", text("PENDING_USER_OVERLAY_TITLE")),
+  PENDING_USER_OVERLAY_CONTENT: entry("ui.pending_user_overlay_content", text("PENDING_USER_OVERLAY_CONTENT")),
+  RESPONSE_WATERMARK: entry("ui.watermark", text("RESPONSE_WATERMARK")),
+  BANNERS: entry("ui.banners", jsonEnv<unknown[]>("WEBUI_BANNERS", [])),
+  ENABLE_COMMUNITY_SHARING: entry("ui.enable_community_sharing", bool("ENABLE_COMMUNITY_SHARING", true)),
+  ENABLE_MESSAGE_RATING: entry("ui.enable_message_rating", bool("ENABLE_MESSAGE_RATING", true)),
+  ENABLE_USER_WEBHOOKS: entry("ui.enable_user_webhooks", bool("ENABLE_USER_WEBHOOKS", true)),
+  USER_PERMISSIONS: entry("user.permissions", (s) => defaultPermissions(s)),
+  ENABLE_CHANNELS: entry("channels.enable", bool("ENABLE_CHANNELS", false)),
+  ENABLE_NOTES: entry("notes.enable", bool("ENABLE_NOTES", true)),
+  WEBHOOK_URL: entry("webhook_url", text("WEBHOOK_URL")),
+  ENABLE_DIRECT_CONNECTIONS: entry("direct.enable", bool("ENABLE_DIRECT_CONNECTIONS", false)),
+  ENABLE_BASE_MODELS_CACHE: entry("models.base_models_cache", bool("ENABLE_BASE_MODELS_CACHE", false)),
+  ENABLE_OPENAI_API: entry("openai.enable", bool("ENABLE_OPENAI_API", true)),
+  OPENAI_API_BASE_URLS: entry("openai.api_base_urls", openaiBaseUrls),
+  OPENAI_API_KEYS: entry("openai.api_keys", openaiKeys),
+  OPENAI_API_CONFIGS: entry("openai.api_configs", jsonEnv<Record<string, unknown>>("OPENAI_API_CONFIGS", {})),
+  ENABLE_OLLAMA_API: entry("ollama.enable", bool("ENABLE_OLLAMA_API", true)),
+  OLLAMA_BASE_URLS: entry("ollama.base_urls", ollamaBaseUrls),
+  OLLAMA_API_CONFIGS: entry("ollama.api_configs", jsonEnv<Record<string, unknown>>("OLLAMA_API_CONFIGS", {})),
+  ENABLE_AUTOCOMPLETE_GENERATION: entry("task.autocomplete.enable", bool("ENABLE_AUTOCOMPLETE_GENERATION", false)),
+  ENABLE_CODE_EXECUTION: entry("code_execution.enable", bool("ENABLE_CODE_EXECUTION", true)),
+  CODE_EXECUTION_ENGINE: entry("code_execution.engine", text("CODE_EXECUTION_ENGINE", "pyodide")),
+  ENABLE_CODE_INTERPRETER: entry("code_interpreter.enable", bool("ENABLE_CODE_INTERPRETER", true)),
+  ENABLE_WEB_SEARCH: entry("rag.web.search.enable", bool("ENABLE_WEB_SEARCH", false)),
+  ENABLE_IMAGE_GENERATION: entry("image_generation.enable", bool("ENABLE_IMAGE_GENERATION", false)),
+  ENABLE_GOOGLE_DRIVE_INTEGRATION: entry("google_drive.enable", bool("ENABLE_GOOGLE_DRIVE_INTEGRATION", false)),
+  GOOGLE_DRIVE_CLIENT_ID: entry("google_drive.client_id", text("GOOGLE_DRIVE_CLIENT_ID")),
+  GOOGLE_DRIVE_API_KEY: entry("google_drive.api_key", text("GOOGLE_DRIVE_API_KEY")),
+  ENABLE_ONEDRIVE_INTEGRATION: entry("onedrive.enable", bool("ENABLE_ONEDRIVE_INTEGRATION", false)),
+  ONEDRIVE_SHAREPOINT_URL: entry("onedrive.sharepoint_url", text("ONEDRIVE_SHAREPOINT_URL")),
+  ONEDRIVE_SHAREPOINT_TENANT_ID: entry("onedrive.sharepoint_tenant_id", text("ONEDRIVE_SHAREPOINT_TENANT_ID")),
+  // Open WebUI reads AUDIO_TTS_ENGINE / AUDIO_STT_ENGINE; TTS_ENGINE / STT_ENGINE are accepted too.
+  TTS_ENGINE: entry("audio.tts.engine", (s) => s.AUDIO_TTS_ENGINE ?? s.TTS_ENGINE ?? ""),
+  TTS_VOICE: entry("audio.tts.voice", text("AUDIO_TTS_VOICE", "alloy")),
+  TTS_SPLIT_ON: entry("audio.tts.split_on", text("AUDIO_TTS_SPLIT_ON", "punctuation")),
+  STT_ENGINE: entry("audio.stt.engine", (s) => s.AUDIO_STT_ENGINE ?? s.STT_ENGINE ?? ""),
+  CHUNK_SIZE: entry("rag.chunk_size", int("CHUNK_SIZE", 1000)),
+  CHUNK_OVERLAP: entry("rag.chunk_overlap", int("CHUNK_OVERLAP", 100)),
+  TOP_K: entry("rag.top_k", int("RAG_TOP_K", 3)),
+  FILE_MAX_SIZE: entry("rag.file.max_size", optionalInt("RAG_FILE_MAX_SIZE")),
+  FILE_MAX_COUNT: entry("rag.file.max_count", optionalInt("RAG_FILE_MAX_COUNT")),
+  FILE_IMAGE_COMPRESSION_WIDTH: entry("file.image_compression_width", optionalInt("FILE_IMAGE_COMPRESSION_WIDTH")),
+  FILE_IMAGE_COMPRESSION_HEIGHT: entry("file.image_compression_height", optionalInt("FILE_IMAGE_COMPRESSION_HEIGHT")),
+  ENABLE_LDAP: entry("ldap.enable", bool("ENABLE_LDAP", false)),
+} satisfies Record<string, Entry<unknown>>;
+
+export type ConfigKey = keyof typeof REGISTRY;
+export type ConfigValue<K extends ConfigKey> = ReturnType<(typeof REGISTRY)[K]["fromEnv"]>;
+export type ConfigValues = { [K in ConfigKey]: ConfigValue<K> };
+
+type Json = Record<string, unknown>;
+
+export class AppConfig {
+  private values: ConfigValues;
+  private listeners: ((changed: Partial<ConfigValues>) => void)[] = [];
+
+  private constructor(
+    private readonly db: Db,
+    private readonly env: Env,
+    stored: Json,
+  ) {
+    this.values = this.resolve(stored);
+  }
+
+  /** Reads the newest `config` row once, as Open WebUI does at startup. */
+  static async load(db: Db, env: Env): Promise<AppConfig> {
+    return new AppConfig(db, env, await readStored(db));
+  }
+
+  get<K extends ConfigKey>(key: K): ConfigValue<K> {
+    return this.values[key];
+  }
+
+  /** Saves several settings at once: one read-merge-write of the stored JSON. */
+  async set(changes: Partial<ConfigValues>): Promise<void> {
+    await this.db.write(async (tx) => {
+      const { config } = this.db.t;
+      const [row] = await tx.select({ id: config.id, data: config.data }).from(config).orderBy(desc(config.id)).limit(1);
+      const data: Json = isObject(row?.data) ? structuredClone(row.data) : { version: 0, ui: {} };
+      for (const [key, value] of Object.entries(changes)) setPath(data, REGISTRY[key as ConfigKey].path, value);
+      if (row?.id != null) {
+        await tx.update(config).set({ data, updated_at: utcTimestamp() }).where(eq(config.id, row.id));
+      } else {
+        await tx.insert(config).values({ data, version: 0 });
+      }
+    });
+    this.apply(changes);
+  }
+
+  /** Takes values saved elsewhere (another instance) without writing them again. */
+  apply(changes: Partial<ConfigValues>): void {
+    this.values = { ...this.values, ...changes };
+    for (const listener of this.listeners) listener(changes);
+  }
+
+  onChange(listener: (changed: Partial<ConfigValues>) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private resolve(stored: Json): ConfigValues {
+    const values = {} as Record<string, unknown>;
+    for (const [key, item] of Object.entries(REGISTRY)) {
+      const fromDb = this.env.enablePersistentConfig ? getPath(stored, item.path) : undefined;
+      values[key] = fromDb ?? item.fromEnv(this.env.raw, this.env);
+    }
+    return values as ConfigValues;
+  }
+}
+
+async function readStored(db: Db): Promise<Json> {
+  const { config } = db.t;
+  const [row] = await db.read.select({ data: config.data }).from(config).orderBy(desc(config.id)).limit(1);
+  return isObject(row?.data) ? row.data : { version: 0, ui: {} };
+}
+
+/** `datetime.now()`-like naive timestamp text, readable by SQLAlchemy on both dialects. */
+function utcTimestamp(): string {
+  return new Date().toISOString().replace("T", " ").replace("Z", "");
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A stored JSON null counts as absent, as in Open WebUI. */
+export function getPath(data: Json, path: string): unknown {
+  let node: unknown = data;
+  for (const part of path.split(".")) {
+    if (!isObject(node)) return undefined;
+    node = node[part];
+  }
+  return node ?? undefined;
+}
+
+export function setPath(data: Json, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let node = data;
+  for (const part of parts.slice(0, -1)) {
+    if (!isObject(node[part])) node[part] = {};
+    node = node[part] as Json;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}

@@ -1,0 +1,9 @@
+// Files imported as text (`with { type: "text" }`) and embedded in the executable.
+declare module "*.sql" {
+  const text: string;
+  export default text;
+}
+declare module "*.md" {
+  const text: string;
+  export default text;
+}
