@@ -16,7 +16,7 @@ CREATE UNIQUE INDEX "user_api_key" ON "user" ("api_key");
 CREATE UNIQUE INDEX "user_id" ON "user" ("id");
 CREATE TABLE IF NOT EXISTS "memory" ("id" VARCHAR(255) NOT NULL, "user_id" VARCHAR(255) NOT NULL, "content" TEXT NOT NULL, "updated_at" INTEGER NOT NULL, "created_at" INTEGER NOT NULL);
 CREATE UNIQUE INDEX "memory_id" ON "memory" ("id");
-CREATE TABLE IF NOT EXISTS "model" ("id" TEXT NOT NULL, "user_id" TEXT NOT NULL, "base_model_id" TEXT, "name" TEXT NOT NULL, "meta" TEXT NOT NULL, "params" TEXT NOT NULL, "created_at" INTEGER NOT NULL, "updated_at" INTEGER NOT NULL, access_control JSON, is_active BOOLEAN DEFAULT 1 NOT NULL);
+CREATE TABLE IF NOT EXISTS "model" ("id" TEXT NOT NULL, "user_id" TEXT NOT NULL, "base_model_id" TEXT, "name" TEXT NOT NULL, "meta" TEXT NOT NULL, "params" TEXT NOT NULL, "created_at" INTEGER NOT NULL, "updated_at" INTEGER NOT NULL, access_control JSON, is_active BOOLEAN DEFAULT (1) NOT NULL);
 CREATE UNIQUE INDEX "model_id" ON "model" ("id");
 CREATE TABLE IF NOT EXISTS "tool" ("id" TEXT NOT NULL, "user_id" TEXT NOT NULL, "name" TEXT NOT NULL, "content" TEXT NOT NULL, "specs" TEXT NOT NULL, "meta" TEXT NOT NULL, "created_at" INTEGER NOT NULL, "updated_at" INTEGER NOT NULL, "valves" TEXT, access_control JSON);
 CREATE UNIQUE INDEX "tool_id" ON "tool" ("id");
@@ -31,8 +31,8 @@ CREATE TABLE config (
 	id INTEGER NOT NULL, 
 	data JSON NOT NULL, 
 	version INTEGER NOT NULL, 
-	created_at DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL, 
-	updated_at DATETIME DEFAULT CURRENT_TIMESTAMP, 
+	created_at DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, 
+	updated_at DATETIME DEFAULT (CURRENT_TIMESTAMP), 
 	PRIMARY KEY (id)
 );
 CREATE TABLE knowledge (

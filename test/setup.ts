@@ -1,0 +1,6 @@
+// Loaded before every test file: CI must reach the real services, never skip them silently.
+if (process.env.CI === "true") {
+  for (const name of ["TEST_DATABASE_URL", "REDIS_URL"]) {
+    if (!process.env[name]) throw new Error(`${name} must be set in CI: database and Redis tests may not be skipped`);
+  }
+}
