@@ -153,7 +153,8 @@ export class AppConfig {
       if (row?.id != null) {
         await tx.update(config).set({ data, updated_at: utcTimestamp() }).where(eq(config.id, row.id));
       } else {
-        await tx.insert(config).values({ data, version: 0 });
+        const now = utcTimestamp();
+        await tx.insert(config).values({ data, version: 0, created_at: now, updated_at: now });
       }
     });
     this.apply(changes);
