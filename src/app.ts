@@ -6,6 +6,8 @@ import type { AppContext } from "./context";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
 import { serveFrontend } from "./system/static";
 import { systemRoutes } from "./system/routes";
+import { chatsRoutes } from "./chats/routes";
+import { foldersRoutes } from "./folders/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -16,7 +18,9 @@ export function createApp(ctx: AppContext) {
     .onAfterResponse(({ request, set, path }) => {
       if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
     })
-    .use(systemRoutes(ctx));
+    .use(systemRoutes(ctx))
+    .use(chatsRoutes(ctx))
+    .use(foldersRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;
