@@ -18,6 +18,7 @@ export interface ValidationIssue {
   type: string;
   loc: (string | number)[];
   msg: string;
+  input?: unknown;
 }
 
 /** A problem with the request: 422 with pydantic-like issues, or 400 with a detail string. */
@@ -90,27 +91,40 @@ function parseBody(bodyText: string): Json | Rejection {
   } catch {
     return { invalid: [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error" }] };
   }
-  if (!isObject(body)) return { invalid: [{ type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from" }] };
+  if (!isObject(body)) {
+    return { invalid: [{ type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from", input: body }] };
+  }
   return body;
 }
 
-function fieldIssues(body: Json, fields: Record<string, "object" | "string?" | "object?" | "bool?" | "int?">) {
+type FieldKind = "object" | "string?" | "object?" | "bool?" | "int?";
+
+const EXPECTED: Record<string, [type: string, msg: string]> = {
+  object: ["dict_type", "Input should be a valid dictionary"],
+  string: ["string_type", "Input should be a valid string"],
+  bool: ["bool_type", "Input should be a valid boolean"],
+  int: ["int_type", "Input should be a valid integer"],
+};
+
+/** Pydantic-style checks of the top-level fields of a form. */
+function fieldIssues(body: Json, fields: Record<string, FieldKind>) {
   const issues: ValidationIssue[] = [];
   for (const [name, kind] of Object.entries(fields)) {
     const value = body[name];
     const optional = kind.endsWith("?");
+    const base = kind.replace("?", "");
     if (value === undefined || (optional && value === null)) {
-      if (!optional) issues.push({ type: "missing", loc: ["body", name], msg: "Field required" });
+      if (!optional) issues.push({ type: "missing", loc: ["body", name], msg: "Field required", input: body });
       continue;
     }
     const ok =
-      kind.startsWith("object") ? isObject(value)
-      : kind === "string?" ? typeof value === "string"
-      : kind === "bool?" ? typeof value === "boolean"
+      base === "object" ? isObject(value)
+      : base === "string" ? typeof value === "string"
+      : base === "bool" ? typeof value === "boolean"
       : Number.isInteger(value);
     if (!ok) {
-      const expected = kind.startsWith("object") ? "a valid dictionary" : kind === "string?" ? "a valid string" : kind === "bool?" ? "a valid boolean" : "a valid integer";
-      issues.push({ type: "value_error", loc: ["body", name], msg: `Input should be ${expected}` });
+      const [type, msg] = EXPECTED[base]!;
+      issues.push({ type, loc: ["body", name], msg, input: value });
     }
   }
   return issues;
@@ -262,10 +276,10 @@ export function mergeClientSave(args: { storedText: string; ledger: Ledger; body
   const stored = parseObject(args.storedText);
   const posted = body.chat as Json;
   const merged: Json = { ...stored, ...posted };
-  let ledger = args.ledger;
-
   const storedMessages = messagesOf(stored);
   const postedMessages = messagesOf(posted);
+  let ledger = pruneLedger(args.ledger, storedMessages, args.now);
+
   if (storedMessages && postedMessages && Object.keys(ledger).length > 0) {
     const result = mergeMessages(storedMessages, postedMessages, ledger);
     ledger = result.ledger;

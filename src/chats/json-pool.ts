@@ -21,6 +21,8 @@ class WorkerPool {
   private pending = new Map<number, Pending & { slot: number }>();
   private nextId = 1;
   private broken = false;
+  /** Jobs finished by workers so far. */
+  completed = 0;
 
   get available(): boolean {
     return !this.broken;
@@ -58,6 +60,7 @@ class WorkerPool {
       if (!job) return;
       this.pending.delete(event.data.id);
       this.workers[job.slot]!.busy--;
+      this.completed++;
       if (event.data.error !== undefined) job.reject(new Error(event.data.error));
       else job.resolve(event.data.result);
     };
@@ -83,6 +86,9 @@ class WorkerPool {
 }
 
 const pool = new WorkerPool();
+
+/** How many operations worker threads have run (for tests and diagnostics). */
+export const workerJobs = () => pool.completed;
 
 /** Runs `name` on `args`; `size` is the number of characters it will parse. */
 export async function runChatOperation<N extends Name>(name: N, args: Args<N>, size: number): Promise<Result<N>> {
