@@ -12,10 +12,19 @@ import { systemRoutes } from "./system/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
-  return new Elysia({ name: "open-webui-bun" })
+  // "typebox" normalisation: unknown keys are dropped and wrong types refused. (The default
+  // normaliser turns a string sent where an object is expected into {"0": …}, and accepts it.)
+  return new Elysia({ name: "open-webui-bun", normalize: "typebox" })
     .use(corsFor(ctx))
     .use(docsFor(ctx))
     .onError(({ code, error, request, path }) => handleError(ctx, code, error, request, path))
+    .mapResponse(({ responseValue, set }) => {
+      // FastAPI answers JSON for bare null, booleans and numbers too (e.g. `true`, `null`).
+      if (responseValue === null || typeof responseValue === "boolean" || typeof responseValue === "number") {
+        set.headers["content-type"] = "application/json";
+        return new Response(JSON.stringify(responseValue), set as ResponseInit);
+      }
+    })
     .onAfterResponse(({ request, set, path }) => {
       if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
     })
