@@ -127,6 +127,9 @@ export const REGISTRY = {
   LDAP_CA_CERT_FILE: entry("ldap.server.ca_cert_file", (s): string | null => s.LDAP_CA_CERT_FILE ?? ""),
   LDAP_VALIDATE_CERT: entry("ldap.server.validate_cert", bool("LDAP_VALIDATE_CERT", true)),
   LDAP_CIPHERS: entry("ldap.server.ciphers", (s): string | null => s.LDAP_CIPHERS ?? "ALL"),
+  ENABLE_LDAP_GROUP_MANAGEMENT: entry("ldap.group.enable_management", bool("ENABLE_LDAP_GROUP_MANAGEMENT", false)),
+  ENABLE_LDAP_GROUP_CREATION: entry("ldap.group.enable_creation", bool("ENABLE_LDAP_GROUP_CREATION", false)),
+  LDAP_ATTRIBUTE_FOR_GROUPS: entry("ldap.server.attribute_for_groups", text("LDAP_ATTRIBUTE_FOR_GROUPS", "memberOf")),
 } satisfies Record<string, Entry<unknown>>;
 
 export type ConfigKey = keyof typeof REGISTRY;
