@@ -6,6 +6,7 @@ import type { AppContext } from "./context";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
 import { serveFrontend } from "./system/static";
 import { authsRoutes } from "./auths/routes";
+import { configsRoutes } from "./configs/routes";
 import { groupsRoutes } from "./groups/routes";
 import { usersRoutes } from "./users/routes";
 import { systemRoutes } from "./system/routes";
@@ -31,7 +32,8 @@ export function createApp(ctx: AppContext) {
     .use(systemRoutes(ctx))
     .use(authsRoutes(ctx))
     .use(usersRoutes(ctx))
-    .use(groupsRoutes(ctx));
+    .use(groupsRoutes(ctx))
+    .use(configsRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -51,6 +51,18 @@ const ROUTES: [string, string, Level][] = [
   ["POST", "/api/v1/groups/id/some-id/users/add", "admin"],
   ["POST", "/api/v1/groups/id/some-id/users/remove", "admin"],
   ["DELETE", "/api/v1/groups/id/some-id/delete", "admin"],
+  ["POST", "/api/v1/auths/ldap", "public"],
+  ["POST", "/api/v1/configs/import", "admin"],
+  ["GET", "/api/v1/configs/export", "admin"],
+  ["GET", "/api/v1/configs/connections", "admin"],
+  ["POST", "/api/v1/configs/connections", "admin"],
+  ["GET", "/api/v1/configs/code_execution", "admin"],
+  ["POST", "/api/v1/configs/code_execution", "admin"],
+  ["GET", "/api/v1/configs/models", "admin"],
+  ["POST", "/api/v1/configs/models", "admin"],
+  ["POST", "/api/v1/configs/suggestions", "admin"],
+  ["POST", "/api/v1/configs/banners", "admin"],
+  ["GET", "/api/v1/configs/banners", "verified"],
 ];
 
 const ALLOWED: Record<Level, string[]> = {

@@ -5,3 +5,4 @@ if (process.env.CI === "true") {
   }
   if (!(await Bun.file("/usr/sbin/slapd").exists())) throw new Error("slapd must be installed in CI for the LDAP tests");
 }
+export {};
