@@ -1,9 +1,8 @@
 // Who may do what with chats: the USER_PERMISSIONS tree merged with the caller's groups (as
 // utils/access_control.py has_permission does), and the two environment switches that let
 // admins into other users' chats.
-import { sql } from "drizzle-orm";
 import type { AppContext } from "../context";
-import type { Db } from "../db/client";
+import { listGroupsOfMember } from "../groups/repository";
 import { parseBool } from "../core/env";
 import { defaultPermissions } from "../core/permissions";
 import type { UserRow } from "../users/repository";
@@ -23,19 +22,6 @@ export function readAdminSwitches(ctx: Pick<AppContext, "env">): AdminSwitches {
   };
 }
 
-/** The groups `userId` belongs to (`group.user_ids` lists the members). */
-export async function userGroups(db: Db, userId: string): Promise<{ id: string; permissions: unknown }[]> {
-  const { group } = db.t;
-  const text = db.dialect === "postgres" ? sql`${group.user_ids}::text` : sql`${group.user_ids}`;
-  const rows = await db.read
-    .select({ id: group.id, permissions: group.permissions, user_ids: group.user_ids })
-    .from(group)
-    .where(sql`${text} LIKE ${`%"${userId}"%`}`);
-  return rows
-    .filter((r) => Array.isArray(r.user_ids) && r.user_ids.includes(userId))
-    .map((r) => ({ id: r.id, permissions: r.permissions }));
-}
-
 /** has_permission: any group granting `key` wins, otherwise the configured default decides. */
 export async function hasPermission(ctx: Pick<AppContext, "db" | "config" | "env">, userId: string, key: string): Promise<boolean> {
   const path = key.split(".");
@@ -47,7 +33,7 @@ export async function hasPermission(ctx: Pick<AppContext, "db" | "config" | "env
     }
     return Boolean(node);
   };
-  for (const group of await userGroups(ctx.db, userId)) if (lookup(group.permissions)) return true;
+  for (const group of await listGroupsOfMember(ctx.db, userId)) if (lookup(group.permissions)) return true;
   const configured = ctx.config.get("USER_PERMISSIONS") as unknown;
   const defaults = defaultPermissions(ctx.env.raw);
   return lookup(fillMissing(isObject(configured) ? configured : {}, defaults));

@@ -2,6 +2,7 @@
 import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { deleteChatsInFolders } from "../chats/repository";
 import { isObject, type Json } from "../chats/chat-json";
+import { hasAccess } from "../core/access";
 import type { Db, Query } from "../db/client";
 
 export interface FolderRow {
@@ -248,12 +249,6 @@ export async function readableKnowledgeIds(db: Db, userId: string, ids: string[]
     .select({ id: knowledge.id, user_id: knowledge.user_id, access_control: knowledge.access_control })
     .from(knowledge)
     .where(inArray(knowledge.id, ids));
-  const readable = rows.filter((row) => {
-    if (row.user_id === userId || row.access_control === null || row.access_control === undefined) return true;
-    const read = isObject(row.access_control) && isObject(row.access_control.read) ? row.access_control.read : {};
-    const users = Array.isArray(read.user_ids) ? read.user_ids : [];
-    const groups = Array.isArray(read.group_ids) ? read.group_ids : [];
-    return users.includes(userId) || groups.some((g) => groupIds.includes(g as string));
-  });
+  const readable = rows.filter((row) => row.user_id === userId || hasAccess(userId, groupIds, "read", row.access_control));
   return new Set(readable.map((r) => r.id));
 }

@@ -4,7 +4,8 @@ import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
-import { mayDeleteChats, userGroups } from "../chats/access";
+import { mayDeleteChats } from "../chats/access";
+import { listGroupsOfMember } from "../groups/repository";
 import { isObject, type Json } from "../chats/chat-json";
 import { countChatsInFolders } from "../chats/repository";
 import type { UserRow } from "../users/repository";
@@ -68,7 +69,7 @@ export function foldersRoutes(ctx: AppContext) {
     if (withFiles.length === 0) return;
     const items = withFiles.flatMap((f) => (f.data!.files as unknown[]).filter(isObject));
     const ids = (type: string) => items.filter((i) => i.type === type && typeof i.id === "string").map((i) => i.id as string);
-    const groupIds = (await userGroups(db, user.id)).map((g) => g.id);
+    const groupIds = (await listGroupsOfMember(db, user.id)).map((g) => g.id);
     const files = await readableFileIds(db, user.id, ids("file"));
     const collections = await readableKnowledgeIds(db, user.id, ids("collection"), groupIds);
     for (const folder of withFiles) {
