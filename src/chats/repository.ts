@@ -13,7 +13,7 @@ import {
   type PreparedChat,
   type Rejection,
 } from "./chat-json";
-import { runChatOperation } from "./json-pool";
+import { databaseSpec, INLINE_LIMIT, runChatOperation, runInWorker, WorkerUnavailable } from "./worker-pool";
 import { deleteTag, findTag, insertTag, tagIdOf } from "./tags";
 
 export interface ChatHead {
@@ -81,6 +81,20 @@ export function documentText(db: Db): SQL<string | null> {
 /** A JSON text parameter for the `chat` column. */
 export function documentValue(db: Db, text: string): SQL {
   return db.dialect === "postgres" ? sql`${text}::json` : sql`${text}`;
+}
+
+/**
+ * The stored size of the document without reading it: SQLite's byte length from the record
+ * header, PostgreSQL's stored (possibly compressed) size from the TOAST pointer.
+ */
+export function documentSize(db: Db): SQL<number> {
+  const c = db.t.chat;
+  return db.dialect === "postgres" ? sql<number>`pg_column_size(${c.chat})` : sql<number>`octet_length(${c.chat})`;
+}
+
+/** Documents at least this large (as documentSize measures them) are handled by a worker thread. */
+export function largeFrom(db: Db): number {
+  return db.dialect === "postgres" ? 64 * 1024 : INLINE_LIMIT;
 }
 
 function ownedBy(db: Db, userId: string, id: string): SQL {
@@ -217,6 +231,34 @@ export async function getChat(db: Db, userId: string, id: string, q: Query = db.
   return { head: normalizeHead(head as ChatHead), text };
 }
 
+/** The chat, with its document only when it is small; `large` says the document was left out. */
+export async function getChatUnlessLarge(
+  db: Db,
+  userId: string,
+  id: string,
+): Promise<(ChatWithText & { large: boolean }) | undefined> {
+  const size = documentSize(db);
+  const [row] = await db.read
+    .select({
+      ...headColumns(db),
+      size,
+      text: sql<string | null>`CASE WHEN ${size} < ${largeFrom(db)} THEN ${documentText(db)} END`,
+    })
+    .from(db.t.chat)
+    .where(ownedBy(db, userId, id))
+    .limit(1);
+  if (!row) return undefined;
+  const { text, size: bytes, ...head } = row;
+  const large = Number(bytes ?? 0) >= largeFrom(db);
+  return { head: normalizeHead(head as ChatHead), text: large ? null : text, large };
+}
+
+/** The stored size of a chat's document (see documentSize); undefined when not found. */
+export async function chatSize(db: Db, userId: string, id: string): Promise<number | undefined> {
+  const [row] = await db.read.select({ size: documentSize(db) }).from(db.t.chat).where(ownedBy(db, userId, id)).limit(1);
+  return row ? Number(row.size ?? 0) : undefined;
+}
+
 /** The owner of a chat: only for the admin paths that ENABLE_ADMIN_CHAT_ACCESS opens. */
 export async function findChatOwner(db: Db, id: string): Promise<string | undefined> {
   const c = db.t.chat;
@@ -224,22 +266,29 @@ export async function findChatOwner(db: Db, id: string): Promise<string | undefi
   return row?.user_id;
 }
 
+function sharedWhere(db: Db, shareId: string): SQL {
+  const c = db.t.chat;
+  return and(
+    eq(c.id, shareId),
+    sql`EXISTS (SELECT 1 FROM chat AS original_ WHERE original_.share_id = ${shareId} AND ${c.user_id} = ${SHARED} || original_.id)`,
+  ) as SQL;
+}
+
 /** The snapshot behind a share link, if the original chat still points at it. */
 export async function getSharedSnapshot(db: Db, shareId: string): Promise<ChatWithText | undefined> {
-  const c = db.t.chat;
   const [row] = await db.read
     .select({ ...headColumns(db), text: documentText(db) })
-    .from(c)
-    .where(
-      and(
-        eq(c.id, shareId),
-        sql`EXISTS (SELECT 1 FROM chat AS original_ WHERE original_.share_id = ${shareId} AND ${c.user_id} = ${SHARED} || original_.id)`,
-      ),
-    )
+    .from(db.t.chat)
+    .where(sharedWhere(db, shareId))
     .limit(1);
   if (!row) return undefined;
   const { text, ...head } = row;
   return { head: normalizeHead(head as ChatHead), text };
+}
+
+export async function getSharedSnapshotHead(db: Db, shareId: string): Promise<ChatHead | undefined> {
+  const [row] = await db.read.select(headColumns(db)).from(db.t.chat).where(sharedWhere(db, shareId)).limit(1);
+  return row ? normalizeHead(row as ChatHead) : undefined;
 }
 
 /** Ids of the chats matching `where`, newest first (the first step of an export). */
@@ -339,16 +388,12 @@ export async function saveChatFromClient(
   });
 }
 
-/**
- * Applies one change to one message of a chat, atomically: `history.messages[messageId]`,
- * `history.currentId` and the flat `messages` list move together, and the change is recorded so
- * that a concurrent save from the frontend cannot undo it. Undefined: not the owner's chat.
- */
-export async function changeChatMessage(
+/** changeChatMessage on this thread, with this connection. */
+export async function changeChatMessageHere(
   db: Db,
   target: { chatId: string; userId: string; messageId: string },
   change: MessageChange,
-): Promise<ChatWithText | undefined> {
+): Promise<ChatHead | undefined> {
   return db.write(async (tx) => {
     const row = await lockChat(db, tx, target.userId, target.chatId);
     if (!row) return undefined;
@@ -359,14 +404,37 @@ export async function changeChatMessage(
       { storedText, ledger: ledgerOf(row.head.meta), messageId: target.messageId, change, now },
       storedText.length,
     );
-    if (!result.changed) return row;
+    if (!result.changed) return row.head;
     const meta = withLedger(row.head.meta, result.ledger);
     await tx
       .update(db.t.chat)
       .set({ chat: documentValue(db, result.chatText) as unknown, meta, updated_at: now })
       .where(ownedBy(db, target.userId, target.chatId));
-    return { head: { ...row.head, meta, updated_at: now }, text: result.chatText };
+    return { ...row.head, meta, updated_at: now };
   });
+}
+
+/**
+ * Applies one change to one message of a chat, atomically: `history.messages[messageId]`,
+ * `history.currentId` and the flat `messages` list move together, and the change is recorded so
+ * that a concurrent save from the frontend cannot undo it. A large chat is changed by a worker
+ * thread with its own connection. Undefined: not the owner's chat.
+ */
+export async function changeChatMessage(
+  db: Db,
+  target: { chatId: string; userId: string; messageId: string },
+  change: MessageChange,
+): Promise<ChatHead | undefined> {
+  const spec = databaseSpec(db);
+  const size = spec ? await chatSize(db, target.userId, target.chatId) : undefined;
+  if (spec && size !== undefined && size >= largeFrom(db)) {
+    try {
+      return await db.writeTurn(() => runInWorker<ChatHead | undefined>("change", { spec, target, change }));
+    } catch (error) {
+      if (!(error instanceof WorkerUnavailable)) throw error;
+    }
+  }
+  return changeChatMessageHere(db, target, change);
 }
 
 /**
@@ -375,13 +443,14 @@ export async function changeChatMessage(
  * messageId`, and the flat `messages` list rebuilt along that branch; `updated_at` is bumped.
  * It runs in one transaction and records the written fields, so a whole-chat save posted by the
  * frontend at the same time keeps this message instead of overwriting it with an older copy.
- * Returns undefined when the chat does not exist or is not `userId`'s.
+ * Returns the chat's row without its document, or undefined when the chat does not exist or is
+ * not `userId`'s.
  */
 export function upsertChatMessage(
   db: Db,
   target: { chatId: string; userId: string; messageId: string },
   message: Json,
-): Promise<ChatWithText | undefined> {
+): Promise<ChatHead | undefined> {
   return changeChatMessage(db, target, { kind: "upsert", patch: message });
 }
 
@@ -418,17 +487,18 @@ export async function replaceChatTags(db: Db, userId: string, id: string, names:
 // ---------------------------------------------------------------------------------------------
 // Flags, folders, archive
 
-async function updateAndRead(db: Db, userId: string, id: string, change: (tx: Query) => Promise<unknown>) {
+/** Runs `change` if the chat is the caller's; false when it is not. */
+async function updateOwned(db: Db, userId: string, id: string, change: (tx: Query) => Promise<unknown>): Promise<boolean> {
   return db.write(async (tx) => {
-    if (!(await getChatHead(db, userId, id, tx))) return undefined;
+    if (!(await getChatHead(db, userId, id, tx))) return false;
     await change(tx);
-    return getChat(db, userId, id, tx);
+    return true;
   });
 }
 
 export function togglePinned(db: Db, userId: string, id: string) {
   const c = db.t.chat;
-  return updateAndRead(db, userId, id, (tx) =>
+  return updateOwned(db, userId, id, (tx) =>
     tx
       .update(c)
       .set({ pinned: sql`NOT COALESCE(${c.pinned}, ${false})` as unknown as boolean, updated_at: nowSeconds() })
@@ -437,24 +507,24 @@ export function togglePinned(db: Db, userId: string, id: string) {
 }
 
 export function moveToFolder(db: Db, userId: string, id: string, folderId: string | null) {
-  return updateAndRead(db, userId, id, (tx) =>
+  return updateOwned(db, userId, id, (tx) =>
     tx.update(db.t.chat).set({ folder_id: folderId, pinned: false, updated_at: nowSeconds() }).where(ownedBy(db, userId, id)),
   );
 }
 
 /** Toggles `archived`; archiving drops tags no other active chat uses, unarchiving restores them. */
-export async function toggleArchived(db: Db, userId: string, id: string): Promise<ChatWithText | undefined> {
+export async function toggleArchived(db: Db, userId: string, id: string): Promise<boolean> {
   const c = db.t.chat;
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
-    if (!head) return undefined;
+    if (!head) return false;
     const archived = !head.archived;
     await tx.update(c).set({ archived, updated_at: nowSeconds() }).where(ownedBy(db, userId, id));
     for (const tagId of tagIdsOf(head)) {
       if (archived) await dropTagIfUnused(db, tx, userId, tagId);
       else if (!(await findTag(db, userId, tagId, tx))) await insertTag(db, tx, userId, tagId);
     }
-    return getChat(db, userId, id, tx);
+    return true;
   });
 }
 
@@ -607,7 +677,7 @@ export async function insertClone(
  * Creates or refreshes the share snapshot: a second row with the share id as its id and
  * `shared-<chat id>` as its owner. The document is copied inside the database.
  */
-export async function shareChat(db: Db, userId: string, id: string): Promise<ChatWithText | undefined> {
+export async function shareChat(db: Db, userId: string, id: string): Promise<{ ownerId: string; id: string } | undefined> {
   const c = db.t.chat;
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
@@ -655,7 +725,7 @@ export async function shareChat(db: Db, userId: string, id: string): Promise<Cha
       );
       await tx.update(c).set({ share_id: shareId }).where(ownedBy(db, userId, id));
     }
-    return getChat(db, snapshotOwner, shareId as string, tx);
+    return { ownerId: snapshotOwner, id: shareId as string };
   });
 }
 

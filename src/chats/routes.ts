@@ -2,6 +2,7 @@
 // codes and detail strings. Every route that takes an id acts on the caller's chats only;
 // admins reach other users' chats only where Open WebUI lets them and ENABLE_ADMIN_CHAT_ACCESS
 // is on.
+import { sql } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
@@ -10,7 +11,8 @@ import { isOwnFolder, folderTree, subtreeIds } from "../folders/repository";
 import type { UserRow } from "../users/repository";
 import { hasPermission, mayDeleteChats, readAdminSwitches } from "./access";
 import { prepareChat, type Json, type MessageChange, type Rejection } from "./chat-json";
-import { INLINE_LIMIT, runChatOperation } from "./json-pool";
+import { cloneChat, createChat, exportChats, openChat, openSnapshot, saveChat, scopeSql, type ExportScope } from "./documents";
+import { INLINE_LIMIT, registerDatabase } from "./worker-pool";
 import {
   addChatTag,
   changeChatMessage,
@@ -18,11 +20,8 @@ import {
   deleteAllChats,
   deleteChat,
   findChatOwner,
-  getChat,
   getChatHead,
-  getSharedSnapshot,
-  insertChat,
-  insertClone,
+  getSharedSnapshotHead,
   listChatTitles,
   listFilteredTitles,
   listFolderChatTitles,
@@ -32,8 +31,6 @@ import {
   PAGE_SIZE,
   removeAllChatTags,
   removeChatTag,
-  saveChatFromClient,
-  scopes,
   searchChatTitles,
   setAllArchived,
   shareChat,
@@ -42,10 +39,9 @@ import {
   toggleArchived,
   togglePinned,
   unshareChat,
-  type ChatWithText,
+  type ChatHead,
   type SortColumn,
 } from "./repository";
-import { chatResponse, streamChats } from "./responses";
 import { parseSearch, planSearch, soleTagWord } from "./search";
 import { deleteTag, findTag, listTags, tagIdOf, tagsByIds } from "./tags";
 
@@ -122,6 +118,7 @@ const nullableString = t.Optional(t.Nullable(t.String()));
 export function chatsRoutes(ctx: AppContext) {
   const db = ctx.db;
   const admin = readAdminSwitches(ctx);
+  registerDatabase(db, { target: ctx.env.database, sqliteWal: ctx.env.sqliteWal });
   const emitter = () => (ctx as unknown as { emit?: Emitter }).emit;
 
   /** Whose chat `id` is, for routes where admins may act on any chat; else the caller's. */
@@ -153,18 +150,33 @@ export function chatsRoutes(ctx: AppContext) {
     });
   }
 
-  async function createChat(user: UserRow, bodyText: string, mode: "new" | "import") {
-    const prepared = await runChatOperation("prepareChat", { bodyText, mode }, bodyText.length);
-    if (isRejection(prepared)) reject(prepared);
-    const chat = prepared.ok;
-    chat.folderId = await ownFolderOrNull(user.id, chat.folderId);
-    const tagNames = mode === "import" ? importedTagNames(chat.meta.tags) : [];
-    return chatResponse(await insertChat(db, user.id, chat, tagNames));
+  async function create(user: UserRow, bodyText: string, mode: "new" | "import") {
+    const created = await createChat(db, user.id, bodyText, mode);
+    return created instanceof Response ? created : reject(created);
   }
 
-  async function cloneOf(user: UserRow, source: ChatWithText, title: string) {
-    const folderId = await ownFolderOrNull(user.id, source.head.folder_id);
-    return chatResponse(await insertClone(db, user.id, source, { title, folderId }));
+  async function open(ownerId: string, chatId: string, missing: () => HttpError): Promise<Response> {
+    const response = await openChat(db, ownerId, chatId);
+    if (!response) throw missing();
+    return response;
+  }
+
+  async function exportResponse(scope: ExportScope) {
+    const where = scopeSql(db, scope);
+    return exportChats(db, await chatIds(db, where ?? sql`1 = 1`), scope);
+  }
+
+  async function cloneOf(user: UserRow, source: ChatHead, title: string) {
+    const folderId = await ownFolderOrNull(user.id, source.folder_id);
+    const clone = await cloneChat(db, { sourceUserId: source.user_id, sourceId: source.id, userId: user.id, title, folderId });
+    if (!clone) throw default401();
+    return clone;
+  }
+
+  /** Any chat's row by id: only for admins with ENABLE_ADMIN_CHAT_ACCESS. */
+  async function anyChatHead(id: string): Promise<ChatHead | undefined> {
+    const ownerId = await findChatOwner(db, id);
+    return ownerId === undefined ? undefined : getChatHead(db, ownerId, id);
   }
 
   function emitMessageEvent(ownerId: string, callerId: string, chatId: string, messageId: string, data: unknown) {
@@ -202,11 +214,11 @@ export function chatsRoutes(ctx: AppContext) {
         },
         { auth: "admin", query: listQuery },
       )
-      .post("/new", async ({ user, body, request }) => createChat(user, await readBody(request, body), "new"), {
+      .post("/new", async ({ user, body, request }) => create(user, await readBody(request, body), "new"), {
         auth: "verified",
         parse: "text",
       })
-      .post("/import", async ({ user, body, request }) => createChat(user, await readBody(request, body), "import"), {
+      .post("/import", async ({ user, body, request }) => create(user, await readBody(request, body), "import"), {
         auth: "verified",
         parse: "text",
       })
@@ -230,8 +242,7 @@ export function chatsRoutes(ctx: AppContext) {
         async ({ user, params }) => {
           const tree = await folderTree(db, user.id);
           const folderIds = tree.some((f) => f.id === params.folder_id) ? subtreeIds(tree, params.folder_id) : [params.folder_id];
-          const scope = scopes.inFolders(db, user.id, folderIds);
-          return streamChats(db, await chatIds(db, scope), scope);
+          return exportResponse({ kind: "inFolders", userId: user.id, folderIds });
         },
         { auth: "verified" },
       )
@@ -246,18 +257,12 @@ export function chatsRoutes(ctx: AppContext) {
       .get("/pinned", ({ user }) => listPinnedTitles(db, user.id), { auth: "verified" })
       .get(
         "/all",
-        async ({ user }) => {
-          const scope = scopes.owner(db, user.id);
-          return streamChats(db, await chatIds(db, scope), scope);
-        },
+        ({ user }) => exportResponse({ kind: "owner", userId: user.id }),
         { auth: "verified" },
       )
       .get(
         "/all/archived",
-        async ({ user }) => {
-          const scope = scopes.archived(db, user.id);
-          return streamChats(db, await chatIds(db, scope), scope);
-        },
+        ({ user }) => exportResponse({ kind: "archived", userId: user.id }),
         { auth: "verified" },
       )
       .get("/all/tags", ({ user }) => listTags(db, user.id), { auth: "verified" })
@@ -265,8 +270,7 @@ export function chatsRoutes(ctx: AppContext) {
         "/all/db",
         async () => {
           if (!admin.export) throw prohibited401();
-          const scope = scopes.everything(db);
-          return streamChats(db, await chatIds(db, scope), undefined);
+          return exportResponse({ kind: "everything" });
         },
         { auth: "admin" },
       )
@@ -297,12 +301,14 @@ export function chatsRoutes(ctx: AppContext) {
       .get(
         "/share/:share_id",
         async ({ user, params }) => {
-          const chat =
-            user.role === "admin" && admin.chatAccess
-              ? await getAnyChat(params.share_id)
-              : await getSharedSnapshot(db, params.share_id);
-          if (!chat) throw notFound401();
-          return chatResponse(chat);
+          if (user.role === "admin" && admin.chatAccess) {
+            const ownerId = await findChatOwner(db, params.share_id);
+            if (ownerId === undefined) throw notFound401();
+            return open(ownerId, params.share_id, notFound401);
+          }
+          const snapshot = await openSnapshot(db, params.share_id);
+          if (!snapshot) throw notFound401();
+          return snapshot;
         },
         { auth: "verified" },
       )
@@ -316,11 +322,7 @@ export function chatsRoutes(ctx: AppContext) {
       })
       .get(
         "/:id",
-        async ({ user, params }) => {
-          const chat = await getChat(db, user.id, params.id);
-          if (!chat) throw notFound401();
-          return chatResponse(chat);
-        },
+        ({ user, params }) => open(user.id, params.id, notFound401),
         { auth: "verified" },
       )
       .post(
@@ -332,10 +334,9 @@ export function chatsRoutes(ctx: AppContext) {
             const check = prepareChat({ bodyText, mode: "new" });
             if (isRejection(check) && "invalid" in check) reject(check);
           }
-          const saved = await saveChatFromClient(db, user.id, params.id, bodyText);
+          const saved = await saveChat(db, user.id, params.id, bodyText);
           if (!saved) throw prohibited401();
-          if (isRejection(saved)) reject(saved);
-          return chatResponse(saved);
+          return saved instanceof Response ? saved : reject(saved);
         },
         { auth: "verified", parse: "text" },
       )
@@ -350,7 +351,7 @@ export function chatsRoutes(ctx: AppContext) {
             type: "chat:message",
             data: { chat_id: params.id, message_id: params.message_id, content: body.content },
           });
-          return chatResponse(chat);
+          return open(ownerId, params.id, prohibited401);
         },
         { auth: "verified", body: t.Object({ content: t.String() }) },
       )
@@ -389,18 +390,17 @@ export function chatsRoutes(ctx: AppContext) {
       .post(
         "/:id/pin",
         async ({ user, params }) => {
-          const chat = await togglePinned(db, user.id, params.id);
-          if (!chat) throw default401();
-          return chatResponse(chat);
+          if (!(await togglePinned(db, user.id, params.id))) throw default401();
+          return open(user.id, params.id, default401);
         },
         { auth: "verified" },
       )
       .post(
         "/:id/clone",
         async ({ user, params, body }) => {
-          const source = await getChat(db, user.id, params.id);
+          const source = await getChatHead(db, user.id, params.id);
           if (!source) throw default401();
-          return cloneOf(user, source, body.title ? body.title : `Clone of ${source.head.title}`);
+          return cloneOf(user, source, body.title ? body.title : `Clone of ${source.title}`);
         },
         { auth: "verified", body: t.Object({ title: nullableString }) },
       )
@@ -408,18 +408,17 @@ export function chatsRoutes(ctx: AppContext) {
         "/:id/clone/shared",
         async ({ user, params }) => {
           const source =
-            user.role === "admin" && admin.chatAccess ? await getAnyChat(params.id) : await getSharedSnapshot(db, params.id);
+            user.role === "admin" && admin.chatAccess ? await anyChatHead(params.id) : await getSharedSnapshotHead(db, params.id);
           if (!source) throw default401();
-          return cloneOf(user, source, `Clone of ${source.head.title}`);
+          return cloneOf(user, source, `Clone of ${source.title}`);
         },
         { auth: "verified" },
       )
       .post(
         "/:id/archive",
         async ({ user, params }) => {
-          const chat = await toggleArchived(db, user.id, params.id);
-          if (!chat) throw default401();
-          return chatResponse(chat);
+          if (!(await toggleArchived(db, user.id, params.id))) throw default401();
+          return open(user.id, params.id, default401);
         },
         { auth: "verified" },
       )
@@ -429,7 +428,7 @@ export function chatsRoutes(ctx: AppContext) {
           if (user.role !== "admin" && !(await hasPermission(ctx, user.id, "chat.share"))) throw prohibited401();
           const snapshot = await shareChat(db, user.id, params.id);
           if (!snapshot) throw prohibited401();
-          return chatResponse(snapshot);
+          return open(snapshot.ownerId, snapshot.id, prohibited401);
         },
         { auth: "verified" },
       )
@@ -450,9 +449,8 @@ export function chatsRoutes(ctx: AppContext) {
           if (folderId !== null && !(await isOwnFolder(db, user.id, folderId))) {
             throw new HttpError(404, ERROR_MESSAGES.NOT_FOUND);
           }
-          const chat = await moveToFolder(db, user.id, params.id, folderId);
-          if (!chat) throw default401();
-          return chatResponse(chat);
+          if (!(await moveToFolder(db, user.id, params.id, folderId))) throw default401();
+          return open(user.id, params.id, default401);
         },
         { auth: "verified", body: t.Object({ folder_id: nullableString }) },
       )
@@ -495,26 +493,6 @@ export function chatsRoutes(ctx: AppContext) {
       )
   );
 
-  /** Any chat by id: only for admins with ENABLE_ADMIN_CHAT_ACCESS. */
-  async function getAnyChat(id: string): Promise<ChatWithText | undefined> {
-    const ownerId = await findChatOwner(db, id);
-    return ownerId === undefined ? undefined : getChat(db, ownerId, id);
-  }
-}
-
-/** Import re-creates the tags an imported chat lists, named from their ids ("my_tag" → "My Tag"). */
-function importedTagNames(tags: unknown): string[] {
-  if (!Array.isArray(tags)) return [];
-  return tags
-    .filter((tag): tag is string => typeof tag === "string")
-    .map(tagIdOf)
-    .filter((tagId) => tagId !== "none")
-    .map((tagId) =>
-      tagId
-        .split("_")
-        .map((word) => (word ? word[0]!.toUpperCase() + word.slice(1).toLowerCase() : word))
-        .join(" "),
-    );
 }
 
 /** A bare JSON value as the body (Elysia would send `null` and booleans as text). */

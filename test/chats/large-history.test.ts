@@ -2,7 +2,7 @@
 // search walks the documents in batches, and large documents go through the worker threads.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq, sql } from "drizzle-orm";
-import { INLINE_LIMIT, workerJobs } from "../../src/chats/json-pool";
+import { INLINE_LIMIT, workerJobs } from "../../src/chats/worker-pool";
 import { upsertChatMessage } from "../../src/chats/repository";
 import { dialects } from "../support/databases";
 import { chatDocument, chatWorld, createFolder, frontendSave, message, type ChatWorld, type Message } from "./helpers";
