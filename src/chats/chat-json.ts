@@ -130,6 +130,14 @@ function fieldIssues(body: Json, fields: Record<string, FieldKind>) {
   return issues;
 }
 
+/** The ChatForm checks alone (body shape and field types), for answering 422 before any work. */
+export function checkChatForm(bodyText: string): Rejection | null {
+  const body = parseBody(bodyText);
+  if ("invalid" in body || "bad" in body) return body as Rejection;
+  const issues = fieldIssues(body, { chat: "object", folder_id: "string?" });
+  return issues.length > 0 ? { invalid: issues } : null;
+}
+
 /** `{"chat": {...}, "folder_id"}` (new) or the import form with meta, pinned and timestamps. */
 export function prepareChat(args: { bodyText: string; mode: "new" | "import" }): { ok: PreparedChat } | Rejection {
   const body = parseBody(args.bodyText);

@@ -142,10 +142,31 @@ function page(skip?: number, limit?: number) {
   return { skip: skip && skip > 0 ? skip : 0, limit };
 }
 
-async function titles(db: Db, where: SQL, order: SQL[], skip?: number, limit?: number): Promise<ChatTitle[]> {
+async function titles(
+  db: Db,
+  where: SQL,
+  order: SQL[],
+  skip?: number,
+  limit?: number,
+  source: SQL | undefined = undefined,
+): Promise<ChatTitle[]> {
   const c = db.t.chat;
   const p = page(skip, limit);
-  let query = db.read.select(titleColumns(db)).from(c).where(where).orderBy(...order).$dynamic();
+  // With a hand-written FROM (an index hint), drizzle must not check columns against it.
+  const columns = source
+    ? {
+        id: sql<string>`"chat"."id"`,
+        title: sql<string>`"chat"."title"`,
+        updated_at: sql<number>`"chat"."updated_at"`,
+        created_at: sql<number>`"chat"."created_at"`,
+      }
+    : titleColumns(db);
+  let query = db.read
+    .select(columns)
+    .from((source ?? c) as typeof c)
+    .where(where)
+    .orderBy(...order)
+    .$dynamic();
   if (p.limit !== undefined) query = query.limit(p.limit);
   if (p.skip) query = query.offset(p.skip);
   const rows = await query;
@@ -156,7 +177,31 @@ async function titles(db: Db, where: SQL, order: SQL[], skip?: number, limit?: n
 // Lists (no documents)
 
 /** The sidebar: not archived, not pinned, and (unless asked) not in a folder; newest first. */
-export function listChatTitles(db: Db, userId: string, options: { includeFolders?: boolean; skip?: number; limit?: number }) {
+/**
+ * On SQLite, the newest chats of a user with many chats are found fastest by walking
+ * `updated_at_user_id_idx` from the newest entry and stopping after the page: SQLite's planner
+ * (Open WebUI's databases carry no statistics) otherwise reads and sorts every chat of the user,
+ * each row costing a walk over its document's overflow pages to reach `pinned` and `folder_id`.
+ * The walk also passes other users' entries (index only, cheap), so it is chosen when this user's
+ * share of all chats makes the walk short. PostgreSQL's planner finds this by itself.
+ */
+async function newestFirstSource(db: Db, userId: string, wanted: number): Promise<SQL | undefined> {
+  if (db.dialect !== "sqlite") return undefined;
+  const c = db.t.chat;
+  const [mine] = await db.read.select({ n: sql<number>`count(*)` }).from(c).where(eq(c.user_id, userId));
+  const [all] = await db.read.select({ n: sql<number>`max(rowid)` }).from(c);
+  const own = Number(mine?.n ?? 0);
+  const total = Number(all?.n ?? 0);
+  if (own < 200) return undefined;
+  return (total / own) * wanted <= 500_000 ? sql`"chat" INDEXED BY updated_at_user_id_idx` : undefined;
+}
+
+/** `archived = false`, kept out of SQLite's index choice where a better index applies. */
+function notArchivedFilter(db: Db): SQL {
+  return db.dialect === "sqlite" ? sql`+${db.t.chat.archived} = 0` : (eq(db.t.chat.archived, false) as SQL);
+}
+
+export async function listChatTitles(db: Db, userId: string, options: { includeFolders?: boolean; skip?: number; limit?: number }) {
   const c = db.t.chat;
   const where = and(
     eq(c.user_id, userId),
@@ -164,12 +209,14 @@ export function listChatTitles(db: Db, userId: string, options: { includeFolders
     notPinned(db),
     eq(c.archived, false),
   ) as SQL;
-  return titles(db, where, [desc(c.updated_at)], options.skip, options.limit);
+  const wanted = options.limit === undefined ? Number.MAX_SAFE_INTEGER : (options.skip ?? 0) + options.limit;
+  const source = await newestFirstSource(db, userId, wanted);
+  return titles(db, where, [desc(c.updated_at)], options.skip, options.limit, source);
 }
 
 export function listPinnedTitles(db: Db, userId: string) {
   const c = db.t.chat;
-  return titles(db, and(eq(c.user_id, userId), eq(c.pinned, true), eq(c.archived, false)) as SQL, [desc(c.updated_at)]);
+  return titles(db, and(eq(c.user_id, userId), eq(c.pinned, true), notArchivedFilter(db)) as SQL, [desc(c.updated_at)]);
 }
 
 export const SORTABLE = ["id", "user_id", "title", "share_id", "archived", "created_at", "updated_at", "pinned", "folder_id"] as const;
@@ -804,10 +851,28 @@ function contentMatches(db: Db, text: string): SQL {
  */
 export async function searchChatTitles(db: Db, plan: SearchPlan, skip: number, limit: number): Promise<ChatTitle[]> {
   const c = db.t.chat;
-  const candidates = await titles(db, candidateWhere(db, plan), [desc(c.updated_at)]);
-  if (!plan.text) return candidates.slice(skip, skip + limit);
-  const titleMatches = likeMatcher(plan.text);
+  const where = candidateWhere(db, plan);
+  const order = [desc(c.updated_at)];
   const wanted = skip + limit;
+  if (!plan.text) return titles(db, where, order, skip, limit, await newestFirstSource(db, plan.userId, wanted));
+  // Most searches fill the page from the newest chats: check those first, the others only if needed.
+  const head = FIRST_CANDIDATES + skip;
+  const source = await newestFirstSource(db, plan.userId, head);
+  const newest = await titles(db, where, order, 0, source ? head : undefined, source);
+  const found = await searchCandidates(db, plan, newest, wanted);
+  if (found.length < wanted && source && newest.length === head) {
+    const older = await titles(db, where, order, head, Number.MAX_SAFE_INTEGER);
+    found.push(...(await searchCandidates(db, plan, older, wanted - found.length)));
+  }
+  return found.slice(skip, skip + limit);
+}
+
+const FIRST_CANDIDATES = 512;
+
+/** The candidates (in order) whose title or messages contain the text, up to `wanted` of them. */
+async function searchCandidates(db: Db, plan: SearchPlan, candidates: ChatTitle[], wanted: number): Promise<ChatTitle[]> {
+  const c = db.t.chat;
+  const titleMatches = likeMatcher(plan.text);
   const found: ChatTitle[] = [];
   let batch = 32;
   for (let start = 0; start < candidates.length && found.length < wanted; start += batch, batch = Math.min(batch * 2, 1024)) {
@@ -823,5 +888,5 @@ export async function searchChatTitles(db: Db, plan: SearchPlan, skip: number, l
     }
     for (const chat of slice) if (!unknown.has(chat.id) || contentHits.has(chat.id)) found.push(chat);
   }
-  return found.slice(skip, skip + limit);
+  return found;
 }

@@ -10,7 +10,7 @@ import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import { isOwnFolder, folderTree, subtreeIds } from "../folders/repository";
 import type { UserRow } from "../users/repository";
 import { hasPermission, mayDeleteChats, readAdminSwitches } from "./access";
-import { prepareChat, type Json, type MessageChange, type Rejection } from "./chat-json";
+import { checkChatForm, type Json, type MessageChange, type Rejection } from "./chat-json";
 import { cloneChat, createChat, exportChats, openChat, openSnapshot, saveChat, scopeSql, type ExportScope } from "./documents";
 import { INLINE_LIMIT, registerDatabase } from "./worker-pool";
 import {
@@ -60,10 +60,6 @@ const default401 = () => new HttpError(401, DEFAULT_ERROR);
 function reject(rejection: Rejection): never {
   if ("invalid" in rejection) throw new HttpError(422, rejection.invalid);
   throw new HttpError(400, rejection.bad);
-}
-
-function isRejection(value: unknown): value is Rejection {
-  return typeof value === "object" && value !== null && ("invalid" in value || "bad" in value);
 }
 
 /** FastAPI's int query parameter: 422 unless a whole number. */
@@ -331,8 +327,8 @@ export function chatsRoutes(ctx: AppContext) {
           const bodyText = await readBody(request, body);
           if (bodyText.length < INLINE_LIMIT) {
             // Validate first, as FastAPI does before the handler runs.
-            const check = prepareChat({ bodyText, mode: "new" });
-            if (isRejection(check) && "invalid" in check) reject(check);
+            const problem = checkChatForm(bodyText);
+            if (problem) reject(problem);
           }
           const saved = await saveChat(db, user.id, params.id, bodyText);
           if (!saved) throw prohibited401();

@@ -7,7 +7,7 @@ import { upsertChatMessage } from "../../src/chats/repository";
 import { dialects } from "../support/databases";
 import { chatDocument, chatWorld, createFolder, frontendSave, message, type ChatWorld, type Message } from "./helpers";
 
-const CHATS = 400;
+const CHATS = 600;
 const FILLER = "The quick brown fox jumps over the lazy dog while the cat watches. ";
 
 function conversation(i: number, turns: number, size: number): Message[] {
@@ -62,7 +62,7 @@ for (const dialect of dialects) {
       const page1 = (await w.as("alice", "GET", "/api/v1/chats/?page=1")).body;
       expect(performance.now() - started).toBeLessThan(1_000);
       expect(page1).toHaveLength(60);
-      expect(page1[0].title).toBe("History 399");
+      expect(page1[0].title).toBe(`History ${CHATS - 1}`);
       const visible = (i: number) => !(i % 50 === 7 || i % 40 === 3 || i % 25 === 5);
       const expected = Array.from({ length: CHATS }, (_, i) => CHATS - 1 - i).filter(visible);
       const all: string[] = [];
@@ -72,17 +72,17 @@ for (const dialect of dialects) {
         all.push(...titles(body));
       }
       expect(all).toEqual(expected.map((i) => `History ${i}`));
-      expect((await w.as("alice", "GET", "/api/v1/chats/pinned")).body).toHaveLength(10);
-      expect((await w.as("alice", "GET", `/api/v1/chats/folder/${folderId}/list?page=1`)).body).toHaveLength(16);
+      expect((await w.as("alice", "GET", "/api/v1/chats/pinned")).body).toHaveLength(CHATS / 40);
+      expect((await w.as("alice", "GET", `/api/v1/chats/folder/${folderId}/list?page=1`)).body).toHaveLength(CHATS / 25);
     });
 
     test("search finds a word in the oldest chat and pages a common one", async () => {
       expect(titles((await w.as("alice", "GET", "/api/v1/chats/search?text=zanzibar")).body)).toEqual(["History 0"]);
       const common = (await w.as("alice", "GET", "/api/v1/chats/search?text=lazy%20dog")).body;
       expect(common).toHaveLength(60);
-      expect(common[0].title).toBe("History 399");
+      expect(common[0].title).toBe(`History ${CHATS - 1}`);
       const tagged = (await w.as("alice", "GET", "/api/v1/chats/search?text=tag:decade%20turn%205")).body;
-      expect(tagged).toHaveLength(40);
+      expect(tagged).toHaveLength(CHATS / 10);
     });
 
     if (dialect === "sqlite") {
@@ -94,8 +94,8 @@ for (const dialect of dialects) {
           expect((await w.as("alice", "GET", "/api/v1/chats/pinned")).status).toBe(200);
           expect((await w.as("alice", "GET", "/api/v1/chats/archived")).status).toBe(200);
           expect((await w.as("alice", "GET", `/api/v1/chats/folder/${folderId}/list`)).status).toBe(200);
-          expect((await w.as("alice", "POST", "/api/v1/chats/tags", { name: "decade" })).body).toHaveLength(40);
-          expect((await w.as("alice", "GET", "/api/v1/chats/search?text=tag:decade")).body).toHaveLength(40);
+          expect((await w.as("alice", "POST", "/api/v1/chats/tags", { name: "decade" })).body).toHaveLength(CHATS / 10);
+          expect((await w.as("alice", "GET", "/api/v1/chats/search?text=tag:decade")).body).toHaveLength(CHATS / 10);
           expect((await w.as("alice", "POST", `/api/v1/chats/${ids[1]}/pin`)).status).toBe(200);
           expect((await w.as("alice", "POST", `/api/v1/chats/${ids[1]}/folder`, { folder_id: folderId })).status).toBe(200);
         } finally {
