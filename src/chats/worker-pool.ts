@@ -24,6 +24,14 @@ export function databaseSpec(db: Db): DatabaseSpec | undefined {
   return isMainThread && pool.available ? specs.get(db) : undefined;
 }
 
+/**
+ * The worker's module: beside this file when run from source; in the compiled executable, where
+ * it is a second entry point of `bun build` (see package.json), by its path below `src/`.
+ */
+const WORKER_ENTRY = import.meta.url.includes("/$bunfs/")
+  ? "./chats/chat-worker.ts"
+  : new URL("./chat-worker.ts", import.meta.url).href;
+
 /** Below this many characters, a worker round trip costs more than it saves. */
 export const INLINE_LIMIT = 256 * 1024;
 const POOL_SIZE = 2;
@@ -76,7 +84,7 @@ class WorkerPool {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL("./chat-worker.ts", import.meta.url).href);
+    const worker = new Worker(WORKER_ENTRY);
     worker.unref();
     const entry = { worker, busy: 0, ready: false };
     worker.onmessage = (event: MessageEvent<{ id: number; ready?: true; result?: unknown; error?: string }>) => {
