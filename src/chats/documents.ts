@@ -6,10 +6,9 @@
 import type { SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { isOwnFolder } from "../folders/repository";
-import type { MessageChange, Rejection } from "./chat-json";
+import type { Rejection } from "./chat-json";
 import {
   chatSize,
-  changeChatMessageHere,
   getChat,
   getChatUnlessLarge,
   getSharedSnapshot,
@@ -19,7 +18,9 @@ import {
   loadChats,
   saveChatFromClient,
   scopes,
+  WORKER_OPS,
   type ChatWithText,
+  type WorkerOp,
 } from "./repository";
 import { chatResponseText } from "./responses";
 import { databaseSpec, INLINE_LIMIT, runChatOperation, runInWorker, WorkerUnavailable } from "./worker-pool";
@@ -79,8 +80,10 @@ export const TASKS = {
     return { bytes: bytesOf(await insertChat(db, args.userId, chat, tagNames)) };
   },
 
-  async change(db: Db, args: { target: { chatId: string; userId: string; messageId: string }; change: MessageChange }) {
-    return changeChatMessageHere(db, args.target, args.change);
+  /** One of the repository's changes (WORKER_OPS), for a large chat. */
+  async repository(db: Db, args: { op: WorkerOp; args: unknown[] }): Promise<unknown> {
+    const run = WORKER_OPS[args.op] as (db: Db, ...rest: unknown[]) => Promise<unknown>;
+    return run(db, ...args.args);
   },
 
   async clone(

@@ -1,6 +1,7 @@
 // The `chat` table. Every function takes the owner's id and puts it in the query itself.
 // Lists project columns and never read the `chat` document; documents are moved as raw JSON
-// text wherever the server does not need to look inside them.
+// text wherever the server does not need to look inside them, and large ones are parsed and
+// serialized in worker threads (see worker-pool.ts and documents.ts).
 import { and, asc, desc, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Db, Query } from "../db/client";
 import {
@@ -362,7 +363,6 @@ export const scopes = {
   archived: (db: Db, userId: string) => and(eq(db.t.chat.user_id, userId), eq(db.t.chat.archived, true)) as SQL,
   inFolders: (db: Db, userId: string, folderIds: string[]) =>
     and(eq(db.t.chat.user_id, userId), inArray(db.t.chat.folder_id, folderIds), notPinned(db), eq(db.t.chat.archived, false)) as SQL,
-  everything: (_db: Db) => sql`1 = 1`,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -435,8 +435,12 @@ export async function saveChatFromClient(
   });
 }
 
-/** changeChatMessage on this thread, with this connection. */
-export async function changeChatMessageHere(
+/**
+ * Applies one change to one message of a chat, atomically: `history.messages[messageId]`,
+ * `history.currentId` and the flat `messages` list move together, and the change is recorded so
+ * that a concurrent save from the frontend cannot undo it. Undefined: not the owner's chat.
+ */
+async function changeChatMessageHere(
   db: Db,
   target: { chatId: string; userId: string; messageId: string },
   change: MessageChange,
@@ -462,29 +466,6 @@ export async function changeChatMessageHere(
 }
 
 /**
- * Applies one change to one message of a chat, atomically: `history.messages[messageId]`,
- * `history.currentId` and the flat `messages` list move together, and the change is recorded so
- * that a concurrent save from the frontend cannot undo it. A large chat is changed by a worker
- * thread with its own connection. Undefined: not the owner's chat.
- */
-export async function changeChatMessage(
-  db: Db,
-  target: { chatId: string; userId: string; messageId: string },
-  change: MessageChange,
-): Promise<ChatHead | undefined> {
-  const spec = databaseSpec(db);
-  const size = spec ? await chatSize(db, target.userId, target.chatId) : undefined;
-  if (spec && size !== undefined && size >= largeFrom(db)) {
-    try {
-      return await db.writeTurn(() => runInWorker<ChatHead | undefined>("change", { spec, target, change }));
-    } catch (error) {
-      if (!(error instanceof WorkerUnavailable)) throw error;
-    }
-  }
-  return changeChatMessageHere(db, target, change);
-}
-
-/**
  * Upserts one message into a chat's history: `history.messages[messageId] = {...old, ...message}`
  * (or `message` when new, linked into its parent's `childrenIds`), `history.currentId =
  * messageId`, and the flat `messages` list rebuilt along that branch; `updated_at` is bumped.
@@ -502,7 +483,7 @@ export function upsertChatMessage(
 }
 
 /** Sets the chat's title (document and column), e.g. after title generation. */
-export async function setChatTitle(db: Db, userId: string, id: string, title: string): Promise<ChatHead | undefined> {
+async function setChatTitleHere(db: Db, userId: string, id: string, title: string): Promise<ChatHead | undefined> {
   return db.write(async (tx) => {
     const row = await lockChat(db, tx, userId, id);
     if (!row) return undefined;
@@ -518,7 +499,7 @@ export async function setChatTitle(db: Db, userId: string, id: string, title: st
 }
 
 /** Replaces a chat's tags (creating missing tag rows, dropping unused ones), e.g. after tag generation. */
-export async function replaceChatTags(db: Db, userId: string, id: string, names: string[]): Promise<string[] | undefined> {
+async function replaceChatTagsHere(db: Db, userId: string, id: string, names: string[]): Promise<string[] | undefined> {
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
     if (!head) return undefined;
@@ -543,7 +524,7 @@ async function updateOwned(db: Db, userId: string, id: string, change: (tx: Quer
   });
 }
 
-export function togglePinned(db: Db, userId: string, id: string) {
+function togglePinnedHere(db: Db, userId: string, id: string) {
   const c = db.t.chat;
   return updateOwned(db, userId, id, (tx) =>
     tx
@@ -553,14 +534,14 @@ export function togglePinned(db: Db, userId: string, id: string) {
   );
 }
 
-export function moveToFolder(db: Db, userId: string, id: string, folderId: string | null) {
+function moveToFolderHere(db: Db, userId: string, id: string, folderId: string | null) {
   return updateOwned(db, userId, id, (tx) =>
     tx.update(db.t.chat).set({ folder_id: folderId, pinned: false, updated_at: nowSeconds() }).where(ownedBy(db, userId, id)),
   );
 }
 
 /** Toggles `archived`; archiving drops tags no other active chat uses, unarchiving restores them. */
-export async function toggleArchived(db: Db, userId: string, id: string): Promise<boolean> {
+async function toggleArchivedHere(db: Db, userId: string, id: string): Promise<boolean> {
   const c = db.t.chat;
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
@@ -575,7 +556,7 @@ export async function toggleArchived(db: Db, userId: string, id: string): Promis
   });
 }
 
-export async function setAllArchived(db: Db, userId: string, archived: boolean): Promise<void> {
+async function setAllArchivedHere(db: Db, userId: string, archived: boolean): Promise<void> {
   const c = db.t.chat;
   await db.write((tx) => tx.update(c).set({ archived }).where(eq(c.user_id, userId)));
 }
@@ -601,7 +582,7 @@ async function writeTags(db: Db, tx: Query, userId: string, head: ChatHead, tags
 }
 
 /** Adds a tag (creating the tag row when needed); the chat's tag ids after the change. */
-export async function addChatTag(db: Db, userId: string, id: string, name: string): Promise<string[] | undefined> {
+async function addChatTagHere(db: Db, userId: string, id: string, name: string): Promise<string[] | undefined> {
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
     if (!head) return undefined;
@@ -615,7 +596,7 @@ export async function addChatTag(db: Db, userId: string, id: string, name: strin
   });
 }
 
-export async function removeChatTag(db: Db, userId: string, id: string, name: string): Promise<string[] | undefined> {
+async function removeChatTagHere(db: Db, userId: string, id: string, name: string): Promise<string[] | undefined> {
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
     if (!head) return undefined;
@@ -627,7 +608,7 @@ export async function removeChatTag(db: Db, userId: string, id: string, name: st
   });
 }
 
-export async function removeAllChatTags(db: Db, userId: string, id: string): Promise<boolean> {
+async function removeAllChatTagsHere(db: Db, userId: string, id: string): Promise<boolean> {
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
     if (!head) return false;
@@ -724,7 +705,7 @@ export async function insertClone(
  * Creates or refreshes the share snapshot: a second row with the share id as its id and
  * `shared-<chat id>` as its owner. The document is copied inside the database.
  */
-export async function shareChat(db: Db, userId: string, id: string): Promise<{ ownerId: string; id: string } | undefined> {
+async function shareChatHere(db: Db, userId: string, id: string): Promise<{ ownerId: string; id: string } | undefined> {
   const c = db.t.chat;
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
@@ -777,7 +758,7 @@ export async function shareChat(db: Db, userId: string, id: string): Promise<{ o
 }
 
 /** Removes the snapshot; false when the chat was not shared, undefined when not the caller's. */
-export async function unshareChat(db: Db, userId: string, id: string): Promise<boolean | undefined> {
+async function unshareChatHere(db: Db, userId: string, id: string): Promise<boolean | undefined> {
   const c = db.t.chat;
   return db.write(async (tx) => {
     const head = await getChatHead(db, userId, id, tx);
@@ -836,7 +817,9 @@ function plainAscii(text: string): boolean {
 function contentMatches(db: Db, text: string): SQL {
   const c = db.t.chat;
   if (db.dialect === "postgres") {
-    return sql`EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(${c.chat}->'messages') = 'array' THEN ${c.chat}->'messages' ELSE '[]'::json END) AS m_ WHERE LOWER(m_->>'content') LIKE '%' || ${text} || '%')`;
+    // `messages` is extracted once (OFFSET 0 keeps the planner from inlining it twice): each
+    // extraction parses the whole document.
+    return sql`EXISTS (SELECT 1 FROM (SELECT ${c.chat}->'messages' AS ms_ OFFSET 0) AS x_, json_array_elements(CASE WHEN json_typeof(x_.ms_) = 'array' THEN x_.ms_ ELSE '[]'::json END) AS m_ WHERE LOWER(m_->>'content') LIKE '%' || ${text} || '%')`;
   }
   const exact = sql`EXISTS (SELECT 1 FROM json_each(${c.chat}, '$.messages') AS m_ WHERE LOWER(json_extract(m_.value, '$.content')) LIKE '%' || ${text} || '%')`;
   // A cheap scan of the raw text first: it must contain the words if any message does.
@@ -889,4 +872,116 @@ async function searchCandidates(db: Db, plan: SearchPlan, candidates: ChatTitle[
     for (const chat of slice) if (!unknown.has(chat.id) || contentHits.has(chat.id)) found.push(chat);
   }
   return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Large chats in worker threads
+
+/** The changes a worker thread may run against its own connection (see chat-worker.ts). */
+export const WORKER_OPS = {
+  changeChatMessage: changeChatMessageHere,
+  setChatTitle: setChatTitleHere,
+  replaceChatTags: replaceChatTagsHere,
+  togglePinned: togglePinnedHere,
+  moveToFolder: moveToFolderHere,
+  toggleArchived: toggleArchivedHere,
+  setAllArchived: setAllArchivedHere,
+  addChatTag: addChatTagHere,
+  removeChatTag: removeChatTagHere,
+  removeAllChatTags: removeAllChatTagsHere,
+  shareChat: shareChatHere,
+  unshareChat: unshareChatHere,
+};
+
+type WorkerOps = typeof WORKER_OPS;
+export type WorkerOp = keyof WorkerOps;
+type OpArgs<K extends WorkerOp> = WorkerOps[K] extends (db: Db, ...args: infer A) => unknown ? A : never;
+type OpResult<K extends WorkerOp> = Awaited<ReturnType<WorkerOps[K]>>;
+
+/** Runs `op` in a worker (during this process's write turn) when `large`, else here. */
+async function offload<K extends WorkerOp>(db: Db, op: K, large: boolean, args: OpArgs<K>): Promise<OpResult<K>> {
+  const spec = large ? databaseSpec(db) : undefined;
+  if (spec) {
+    try {
+      return await db.writeTurn(() => runInWorker<OpResult<K>>("repository", { spec, op, args }));
+    } catch (error) {
+      if (!(error instanceof WorkerUnavailable)) throw error;
+    }
+  }
+  const run = WORKER_OPS[op] as unknown as (db: Db, ...rest: OpArgs<K>) => Promise<OpResult<K>>;
+  return run(db, ...args);
+}
+
+/** Changes that parse the document: large for documentSize beyond largeFrom. */
+async function parsesLarge(db: Db, userId: string, id: string): Promise<boolean> {
+  return ((await chatSize(db, userId, id)) ?? 0) >= largeFrom(db);
+}
+
+/** On SQLite any UPDATE of a chat row rewrites its document too (PostgreSQL keeps it aside). */
+async function rewritesLarge(db: Db, userId: string, id: string): Promise<boolean> {
+  return db.dialect === "sqlite" && ((await chatSize(db, userId, id)) ?? 0) >= INLINE_LIMIT;
+}
+
+export async function changeChatMessage(
+  db: Db,
+  target: { chatId: string; userId: string; messageId: string },
+  change: MessageChange,
+): Promise<ChatHead | undefined> {
+  return offload(db, "changeChatMessage", await parsesLarge(db, target.userId, target.chatId), [target, change]);
+}
+
+/** Sets the chat's title (document and column), e.g. after title generation. */
+export async function setChatTitle(db: Db, userId: string, id: string, title: string): Promise<ChatHead | undefined> {
+  return offload(db, "setChatTitle", await parsesLarge(db, userId, id), [userId, id, title]);
+}
+
+/** Replaces a chat's tags (creating missing tag rows, dropping unused ones), e.g. after tag generation. */
+export async function replaceChatTags(db: Db, userId: string, id: string, names: string[]): Promise<string[] | undefined> {
+  return offload(db, "replaceChatTags", await rewritesLarge(db, userId, id), [userId, id, names]);
+}
+
+/** Toggles `pinned` (NULL counts as false) and bumps updated_at; false when not the caller's. */
+export async function togglePinned(db: Db, userId: string, id: string): Promise<boolean> {
+  return offload(db, "togglePinned", await rewritesLarge(db, userId, id), [userId, id]);
+}
+
+/** Moves a chat to a folder (or the root), unpinning it; false when not the caller's. */
+export async function moveToFolder(db: Db, userId: string, id: string, folderId: string | null): Promise<boolean> {
+  return offload(db, "moveToFolder", await rewritesLarge(db, userId, id), [userId, id, folderId]);
+}
+
+/** Toggles `archived`; archiving drops tags no other active chat uses, unarchiving restores them. */
+export async function toggleArchived(db: Db, userId: string, id: string): Promise<boolean> {
+  return offload(db, "toggleArchived", await rewritesLarge(db, userId, id), [userId, id]);
+}
+
+/** Archives or unarchives all of a user's chats (on SQLite a rewrite of every row: in a worker). */
+export async function setAllArchived(db: Db, userId: string, archived: boolean): Promise<void> {
+  return offload(db, "setAllArchived", db.dialect === "sqlite", [userId, archived]);
+}
+
+/** Adds a tag (creating the tag row when needed); the chat's tag ids after the change. */
+export async function addChatTag(db: Db, userId: string, id: string, name: string): Promise<string[] | undefined> {
+  return offload(db, "addChatTag", await rewritesLarge(db, userId, id), [userId, id, name]);
+}
+
+export async function removeChatTag(db: Db, userId: string, id: string, name: string): Promise<string[] | undefined> {
+  return offload(db, "removeChatTag", await rewritesLarge(db, userId, id), [userId, id, name]);
+}
+
+export async function removeAllChatTags(db: Db, userId: string, id: string): Promise<boolean> {
+  return offload(db, "removeAllChatTags", await rewritesLarge(db, userId, id), [userId, id]);
+}
+
+/**
+ * Creates or refreshes the share snapshot (a second row with the share id as its id and
+ * `shared-<chat id>` as its owner); where it is, or undefined when not the caller's chat.
+ */
+export async function shareChat(db: Db, userId: string, id: string): Promise<{ ownerId: string; id: string } | undefined> {
+  return offload(db, "shareChat", await rewritesLarge(db, userId, id), [userId, id]);
+}
+
+/** Removes the snapshot; false when the chat was not shared, undefined when not the caller's. */
+export async function unshareChat(db: Db, userId: string, id: string): Promise<boolean | undefined> {
+  return offload(db, "unshareChat", await rewritesLarge(db, userId, id), [userId, id]);
 }

@@ -138,6 +138,19 @@ for (const dialect of dialects) {
       expect(copy.body.chat.history.messages.reply.content).toBe("the server's reply");
       // create, save, reply and clone each ran in a worker thread.
       expect(workerJobs() - jobsBefore).toBeGreaterThanOrEqual(4);
+
+      // Row changes of a large chat (on SQLite each rewrites the document) work the same way.
+      expect((await w.as("alice", "POST", `/api/v1/chats/${id}/pin`)).body.pinned).toBe(true);
+      expect((await w.as("alice", "POST", `/api/v1/chats/${id}/tags`, { name: "Big One" })).body[0].id).toBe("big_one");
+      expect((await w.as("alice", "POST", `/api/v1/chats/${id}/folder`, { folder_id: folderId })).body).toMatchObject({ folder_id: folderId, pinned: false });
+      const shared = await w.as("alice", "POST", `/api/v1/chats/${id}/share`);
+      expect(Object.keys(shared.body.chat.history.messages)).toHaveLength(401);
+      expect((await w.as("bob", "GET", `/api/v1/chats/share/${shared.body.id}`)).body.title).toBe("Huge");
+      expect((await w.as("alice", "DELETE", `/api/v1/chats/${id}/share`)).body).toBe(true);
+      expect((await w.as("alice", "POST", `/api/v1/chats/${id}/archive`)).body.archived).toBe(true);
+      expect((await w.as("alice", "POST", `/api/v1/chats/${id}/archive`)).body.archived).toBe(false);
+      expect((await w.as("alice", "DELETE", `/api/v1/chats/${id}/tags/all`)).body).toBe(true);
+      expect((await w.as("alice", "GET", `/api/v1/chats/${id}`)).body).toMatchObject({ meta: {}, folder_id: folderId, share_id: null });
     });
   });
 }
