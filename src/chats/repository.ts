@@ -840,10 +840,9 @@ export async function searchChatTitles(db: Db, plan: SearchPlan, skip: number, l
   if (!plan.text) return titles(db, where, order, skip, limit, await newestFirstSource(db, plan.userId, wanted));
   // Most searches fill the page from the newest chats: check those first, the others only if needed.
   const head = FIRST_CANDIDATES + skip;
-  const source = await newestFirstSource(db, plan.userId, head);
-  const newest = await titles(db, where, order, 0, source ? head : undefined, source);
+  const newest = await titles(db, where, order, 0, head, await newestFirstSource(db, plan.userId, head));
   const found = await searchCandidates(db, plan, newest, wanted);
-  if (found.length < wanted && source && newest.length === head) {
+  if (found.length < wanted && newest.length === head) {
     const older = await titles(db, where, order, head, Number.MAX_SAFE_INTEGER);
     found.push(...(await searchCandidates(db, plan, older, wanted - found.length)));
   }
@@ -857,8 +856,13 @@ async function searchCandidates(db: Db, plan: SearchPlan, candidates: ChatTitle[
   const c = db.t.chat;
   const titleMatches = likeMatcher(plan.text);
   const found: ChatTitle[] = [];
-  let batch = 32;
-  for (let start = 0; start < candidates.length && found.length < wanted; start += batch, batch = Math.min(batch * 2, 1024)) {
+  // The first batch is just enough if every candidate matches; later ones grow for rare words.
+  let batch = Math.max(32, wanted);
+  for (
+    let start = 0;
+    start < candidates.length && found.length < wanted;
+    start += batch, batch = Math.min(1024, Math.max(wanted - found.length, batch * 2))
+  ) {
     const slice = candidates.slice(start, start + batch);
     const unknown = new Set(slice.filter((chat) => !titleMatches(chat.title.toLowerCase())).map((chat) => chat.id));
     const contentHits = new Set<string>();
