@@ -254,7 +254,15 @@ for (const side of [ref, ours.side]) {
   const me = await fetch(`${side.base}/api/v1/auths/`, { headers: { authorization: `Bearer ${side.tokens.bob}` } });
   side.ids.set("bob_id", me.ok ? ((await me.json()) as { id: string }).id : "");
 }
-// This backend has no /auths route on its own: read bob's id from a chat he creates.
+// Start from a clean account on the reference: earlier runs leave tags and folders behind.
+for (const who of ["bob", "eve"] as Who[]) {
+  const headers = { authorization: `Bearer ${ref.tokens[who]}`, "content-type": "application/json" };
+  await fetch(`${refUrl}/api/v1/chats/`, { method: "DELETE", headers });
+  const tags = (await (await fetch(`${refUrl}/api/v1/chats/all/tags`, { headers })).json()) as { name: string }[];
+  for (const tag of tags) await fetch(`${refUrl}/api/v1/chats/tags`, { method: "POST", headers, body: JSON.stringify({ name: tag.name }) });
+  const folders = (await (await fetch(`${refUrl}/api/v1/folders/`, { headers })).json()) as { id: string; parent_id: string | null }[];
+  for (const folder of folders.filter((f) => f.parent_id === null)) await fetch(`${refUrl}/api/v1/folders/${folder.id}`, { method: "DELETE", headers });
+}
 let same = 0;
 for (const step of STEPS) {
   const [a, b] = [await run(ref, step), await run(ours.side, step)];
