@@ -4,6 +4,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia, ValidationError } from "elysia";
 import type { AppContext } from "./context";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
+import { realtimeRoutes } from "./realtime/routes";
 import { serveFrontend } from "./system/static";
 import { systemRoutes } from "./system/routes";
 import { VERSION } from "./system/version";
@@ -16,7 +17,8 @@ export function createApp(ctx: AppContext) {
     .onAfterResponse(({ request, set, path }) => {
       if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
     })
-    .use(systemRoutes(ctx));
+    .use(systemRoutes(ctx))
+    .use(realtimeRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

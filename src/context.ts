@@ -6,6 +6,7 @@ import { readEnv, type Env, type Source } from "./core/env";
 import { resolveSecretKey } from "./core/secret";
 import { openDb, type Db } from "./db/client";
 import { prepareDatabase } from "./db/bootstrap";
+import { createRealtime, type Emitter, type Realtime, type TaskRegistry, type UsagePools } from "./realtime";
 
 export interface AppContext {
   env: Env;
@@ -16,6 +17,14 @@ export interface AppContext {
   auth: Authenticator;
   /** Set once the first account exists; it never becomes false again while running. */
   hasUsers: boolean;
+  /** Sends Socket.IO events to a user's sockets, a session or a room, on whichever instance holds them. */
+  emit: Emitter;
+  /** The running-task registry (shared through Redis when configured). */
+  tasks: TaskRegistry;
+  /** The socket pools: online users, models in use. */
+  usage: UsagePools;
+  /** The Socket.IO server behind /ws/socket.io (for src/server.ts). */
+  realtime: Realtime;
   close(): Promise<void>;
 }
 
@@ -43,9 +52,18 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       secretKey,
       hasUsers: false,
       auth: undefined as unknown as Authenticator,
-      close: () => db.close(),
+      emit: undefined as unknown as Emitter,
+      tasks: undefined as unknown as TaskRegistry,
+      usage: undefined as unknown as UsagePools,
+      realtime: undefined as unknown as Realtime,
+      close: async () => {
+        await ctx.realtime.close();
+        await db.close();
+      },
     };
     ctx.auth = new Authenticator(ctx);
+    const realtime = await createRealtime(ctx);
+    Object.assign(ctx, { realtime, emit: realtime.emit, tasks: realtime.tasks, usage: realtime.usage });
     return ctx;
   } catch (error) {
     await db.close().catch(() => {});
