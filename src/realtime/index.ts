@@ -41,6 +41,8 @@ export interface Realtime {
   /** Answers a request whose path is /ws/socket.io (polling, or the WebSocket upgrade). */
   handle(request: Request, server: BunServerWithSockets): Response | Promise<Response>;
   websocket: WebSocketHandler<SocketData>;
+  /** Removes pool entries of sockets no instance holds (runs every minute with Redis; at once here). */
+  sweep(): Promise<void>;
   /** Closes every socket, waits for their cleanup, then closes the Redis connections. */
   close(): Promise<void>;
 }
@@ -121,6 +123,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
     emit: emitter,
     tasks,
     usage: pools,
+    sweep: () => (socketLink ? sweepPools(io, pools) : Promise.resolve()),
     handle: (request, server) => rejectBadUpgrade(request) ?? engine.handleRequest(request, server),
     websocket: { ...websocket, idleTimeout: 120 } as WebSocketHandler<SocketData>,
     close: () =>

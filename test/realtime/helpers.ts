@@ -1,7 +1,8 @@
 // Real servers on ephemeral ports and socket.io-client sockets, for the realtime tests.
 import { io, type Socket } from "socket.io-client";
 import { signToken } from "../../src/core/jwt";
-import { createLogger } from "../../src/core/logger";
+import { createServer, connect as tcpConnect, type Server as TcpServer, type Socket as TcpSocket } from "node:net";
+import { createLogger, type Logger } from "../../src/core/logger";
 import { startServer, type RunningServer } from "../../src/server";
 import type { TestDatabase } from "../support/databases";
 import { TEST_SECRET } from "../support/app";
@@ -14,10 +15,14 @@ export interface Instance extends RunningServer {
   get(path: string, token?: string): Promise<{ status: number; body: any }>;
 }
 
-export async function startInstance(database: TestDatabase, env: Record<string, string> = {}): Promise<Instance> {
+export async function startInstance(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+  log: Logger = createLogger("ERROR"),
+): Promise<Instance> {
   const running = await startServer({
     source: { DATA_DIR: database.dataDir, DATABASE_URL: database.url, WEBUI_SECRET_KEY: TEST_SECRET, ...env },
-    log: createLogger("ERROR"),
+    log,
     port: 0,
     hostname: "127.0.0.1",
   });
@@ -109,3 +114,51 @@ export const chatEvent = (chatId: string, type: string, data: unknown) => ({
   message_id: "message-1",
   data: { type, data },
 });
+
+/** A TCP relay in front of Redis that a test can cut and restore, to play a Redis outage. */
+export async function startRelay(target: string): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const connections = new Set<TcpSocket>();
+  let server: TcpServer | null = null;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((client) => {
+        const remote = tcpConnect(Number(upstream.port || 6379), upstream.hostname);
+        for (const socket of [client, remote]) {
+          connections.add(socket);
+          socket.on("error", () => {});
+          socket.on("close", () => {
+            connections.delete(socket);
+            client.destroy();
+            remote.destroy();
+          });
+        }
+        client.pipe(remote);
+        remote.pipe(client);
+      });
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        port = (server?.address() as { port: number }).port;
+        resolve();
+      });
+    });
+  const cut = async () => {
+    await new Promise<void>((resolve) => {
+      server?.close(() => resolve());
+      for (const socket of connections) socket.destroy();
+    });
+    server = null;
+  };
+  await listen();
+  const url = new URL(target);
+  url.hostname = "127.0.0.1";
+  url.port = String(port);
+  return { url: url.toString(), cut, restore: listen, close: cut };
+}
+
+/** A logger that keeps its lines, to count what an outage logs. */
+export function recordingLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger("INFO", (line) => lines.push(line)), lines };
+}
