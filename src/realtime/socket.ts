@@ -68,11 +68,13 @@ export function installHandlers(io: Server, deps: SocketDeps): void {
 
   io.on("connection", (socket) => {
     const data = socket.data as SocketData;
+    log.debug(`socket ${socket.id} connected (${socket.conn.transport.name}) as ${data.user?.id ?? "anonymous"}`);
     if (data.user) run("connect", () => register(socket, data.user as SessionUser));
 
     socket.on("user-join", (payload: unknown, ack: Ack) => {
       run("user-join", async () => {
         const user = await deps.identify(tokenOf(payload));
+        log.debug(`socket ${socket.id} user-join as ${user?.id ?? "nobody (token refused)"}`);
         if (!user) return reply(ack);
         await register(socket, sessionUser(user));
         await joinChannels(socket, user.id);
@@ -182,7 +184,8 @@ export function installHandlers(io: Server, deps: SocketDeps): void {
       }
     });
 
-    socket.on("disconnect", () => {
+    socket.on("disconnect", (reason) => {
+      log.debug(`socket ${socket.id} disconnected: ${reason}`);
       run("disconnect", async () => {
         await deps.pools.remove(socket.id);
         for (const documentId of data.documents ?? []) await forgetEditor(documentId, socket.id);
