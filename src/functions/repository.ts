@@ -1,5 +1,5 @@
 // The `function` table (read side): admin-managed Python plugins (pipes, filters, actions).
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 
 export interface FunctionRow {
@@ -31,9 +31,10 @@ const columns = (db: Db) => {
   };
 };
 
+/** In the table's own order (the order of writing), as the reference lists them. */
 export async function listFunctions(db: Db): Promise<FunctionRow[]> {
   const { fn } = db.t;
-  return db.read.select(columns(db)).from(fn).orderBy(asc(fn.created_at), asc(fn.id));
+  return db.read.select(columns(db)).from(fn);
 }
 
 export async function findFunction(db: Db, id: string): Promise<FunctionRow | undefined> {

@@ -1,5 +1,5 @@
 // The `memory` table: plain rows, each owned by one user. Every query carries the owner.
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 
 export interface MemoryRow {
@@ -12,9 +12,10 @@ export interface MemoryRow {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** In the table's own order (the order of writing), as the reference lists them. */
 export async function listMemories(db: Db, ownerId: string): Promise<MemoryRow[]> {
   const { memory } = db.t;
-  return db.read.select().from(memory).where(eq(memory.user_id, ownerId)).orderBy(asc(memory.created_at), asc(memory.id));
+  return db.read.select().from(memory).where(eq(memory.user_id, ownerId));
 }
 
 export async function insertMemory(db: Db, ownerId: string, content: string): Promise<MemoryRow> {
