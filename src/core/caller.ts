@@ -8,7 +8,7 @@ import type { Db } from "../db/client";
 import { listGroupsOfMember } from "../groups/repository";
 import type { UserRow } from "../users/repository";
 import { hasAccess, type AccessType } from "./access";
-import { mergePermissions, type PermissionTree } from "./permissions";
+import { defaultPermissions, mergePermissions, type PermissionTree } from "./permissions";
 
 export interface Caller {
   id: string;
@@ -23,15 +23,17 @@ export interface ControlledItem {
   access_control: unknown;
 }
 
-export async function callerOf(ctx: Pick<AppContext, "db" | "config">, user: UserRow): Promise<Caller> {
+export async function callerOf(ctx: Pick<AppContext, "db" | "config" | "env">, user: UserRow): Promise<Caller> {
   const groups = await listGroupsOfMember(ctx.db, user.id);
   return {
     id: user.id,
     role: user.role,
     groupIds: groups.map((g) => g.id),
+    // has_permission fills keys the stored defaults lack from the environment's defaults.
     permissions: mergePermissions(
       ctx.config.get("USER_PERMISSIONS"),
       groups.map((g) => g.permissions),
+      defaultPermissions(ctx.env.raw),
     ),
   };
 }
