@@ -1,7 +1,8 @@
 // The `channel` table (read side). Timestamps are epoch nanoseconds, read as exact text.
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { mayReach, ownsOrGranted, type Caller } from "../core/caller";
+import { hasAccess } from "../core/access";
+import { mayReach, normalizeAccessControl, ownsOrGranted, type Caller } from "../core/caller";
 import { nanosecondsText } from "../core/nanoseconds";
 
 export interface ChannelRow {
@@ -49,8 +50,25 @@ export async function listChannelsFor(db: Db, caller: Caller): Promise<ChannelRo
   return rows.filter((row) => ownsOrGranted(caller, row, "read"));
 }
 
-export async function findChannel(db: Db, id: string): Promise<ChannelRow | undefined> {
+async function findChannel(db: Db, id: string): Promise<ChannelRow | undefined> {
   const { channel } = db.t;
   const [row] = await db.read.select(columns(db)).from(channel).where(eq(channel.id, id)).limit(1);
   return row;
+}
+
+/**
+ * The channel with whether the caller may post in it. As the reference, the grant alone decides
+ * (no owner shortcut), admins pass, and a public channel is open to everyone for writing too.
+ */
+export async function readChannel(
+  db: Db,
+  caller: Caller,
+  id: string,
+): Promise<{ row: ChannelRow; writable: boolean } | "not_found" | "forbidden"> {
+  const row = await findChannel(db, id);
+  if (!row) return "not_found";
+  const accessControl = normalizeAccessControl(row.access_control);
+  const admin = caller.role === "admin";
+  if (!admin && !hasAccess(caller.id, caller.groupIds, "read", accessControl)) return "forbidden";
+  return { row, writable: admin || hasAccess(caller.id, caller.groupIds, "write", accessControl, false) };
 }

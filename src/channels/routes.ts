@@ -2,12 +2,11 @@
 // and their messages are absent.
 import { Elysia } from "elysia";
 import type { AppContext } from "../context";
-import { hasAccess } from "../core/access";
 import { authGuard } from "../core/auth";
-import { accessControlView, callerOf, normalizeAccessControl } from "../core/caller";
+import { accessControlView, callerOf } from "../core/caller";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import { exactInteger } from "../core/nanoseconds";
-import { findChannel, listAllChannels, listChannelsFor, type ChannelRow } from "./repository";
+import { listAllChannels, listChannelsFor, readChannel, type ChannelRow } from "./repository";
 
 const asObject = (value: unknown) =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
@@ -46,16 +45,10 @@ export function channelsRoutes(ctx: AppContext) {
     .get(
       "/:id",
       async ({ user, params }) => {
-        const row = await findChannel(ctx.db, params.id);
-        if (!row) throw new HttpError(404, ERROR_MESSAGES.NOT_FOUND);
-        const caller = await callerOf(ctx, user);
-        const accessControl = normalizeAccessControl(row.access_control);
-        // The reference checks the grant only (no owner shortcut) and lets anyone write to a public channel.
-        if (user.role !== "admin" && !hasAccess(caller.id, caller.groupIds, "read", accessControl)) {
-          throw new HttpError(403, ERROR_MESSAGES.DEFAULT);
-        }
-        const writable = hasAccess(caller.id, caller.groupIds, "write", accessControl, false);
-        return { ...toChannelModel(row), write_access: writable || user.role === "admin" };
+        const result = await readChannel(ctx.db, await callerOf(ctx, user), params.id);
+        if (result === "not_found") throw new HttpError(404, ERROR_MESSAGES.NOT_FOUND);
+        if (result === "forbidden") throw new HttpError(403, ERROR_MESSAGES.DEFAULT);
+        return { ...toChannelModel(result.row), write_access: result.writable };
       },
       { auth: "verified", detail: { tags: ["channels"] } },
     );

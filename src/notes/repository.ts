@@ -56,8 +56,15 @@ export async function listNotesFor(db: Db, caller: Caller, type: AccessType, pag
   return reachable.slice(start, page.limit === undefined ? undefined : start + page.limit);
 }
 
-export async function findNote(db: Db, id: string): Promise<NoteRow | undefined> {
+async function findNote(db: Db, id: string): Promise<NoteRow | undefined> {
   const { note } = db.t;
   const [row] = await db.read.select(columns(db)).from(note).where(eq(note.id, id)).limit(1);
   return row;
+}
+
+/** The note if the caller (an admin, its owner, or a reader) may read it. */
+export async function readNote(db: Db, caller: Caller, id: string): Promise<NoteRow | "not_found" | "forbidden"> {
+  const row = await findNote(db, id);
+  if (!row) return "not_found";
+  return caller.role === "admin" || ownsOrGranted(caller, row, "read") ? row : "forbidden";
 }

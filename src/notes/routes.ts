@@ -3,11 +3,11 @@
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
-import { accessControlView, callerOf, ownersById, ownsOrGranted, permitted, type Caller } from "../core/caller";
+import { accessControlView, callerOf, ownersById, permitted, type Caller } from "../core/caller";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import { exactInteger } from "../core/nanoseconds";
 import type { UserRow } from "../users/repository";
-import { findNote, listNotesFor, type NoteRow, type NoteSummary } from "./repository";
+import { listNotesFor, readNote, type NoteRow, type NoteSummary } from "./repository";
 
 const PAGE_SIZE = 60;
 
@@ -63,11 +63,10 @@ export function notesRoutes(ctx: AppContext) {
     .get(
       "/:id",
       async ({ user, params }) => {
-        const caller = await notesCaller(user);
-        const row = await findNote(ctx.db, params.id);
-        if (!row) throw new HttpError(404, ERROR_MESSAGES.NOT_FOUND);
-        if (user.role !== "admin" && !ownsOrGranted(caller, row, "read")) throw new HttpError(403, ERROR_MESSAGES.DEFAULT);
-        return toNoteModel(row);
+        const result = await readNote(ctx.db, await notesCaller(user), params.id);
+        if (result === "not_found") throw new HttpError(404, ERROR_MESSAGES.NOT_FOUND);
+        if (result === "forbidden") throw new HttpError(403, ERROR_MESSAGES.DEFAULT);
+        return toNoteModel(result);
       },
       { auth: "verified", detail: { tags: ["notes"] } },
     );

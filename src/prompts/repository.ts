@@ -52,10 +52,17 @@ export async function listPromptsFor(db: Db, caller: Caller, type: AccessType): 
   return rows.filter((row) => ownsOrGranted(caller, row, type));
 }
 
-export async function findPrompt(db: Db, command: string): Promise<PromptRow | undefined> {
+async function findPrompt(db: Db, command: string): Promise<PromptRow | undefined> {
   const { prompt } = db.t;
   const [row] = await db.read.select(columns(db)).from(prompt).where(eq(prompt.command, command)).limit(1);
   return row;
+}
+
+/** The prompt if the caller (an admin, its owner, or a reader) may read it. */
+export async function readPrompt(db: Db, caller: Caller, command: string): Promise<PromptRow | Refusal> {
+  const row = await findPrompt(db, command);
+  if (!row) return "not_found";
+  return caller.role === "admin" || ownsOrGranted(caller, row, "read") ? row : "forbidden";
 }
 
 /** The new prompt, or "taken" when the command exists already. */

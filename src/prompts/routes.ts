@@ -3,10 +3,10 @@
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
-import { AccessControlBody, accessControlView, adminBypassEnabled, callerOf, ownersById, ownsOrGranted, permitted } from "../core/caller";
+import { AccessControlBody, accessControlView, adminBypassEnabled, callerOf, ownersById, permitted } from "../core/caller";
 import { ERROR_MESSAGES, HttpError, badRequest } from "../core/errors";
 import type { UserRow } from "../users/repository";
-import { deletePrompt, findPrompt, insertPrompt, listAllPrompts, listPromptsFor, updatePrompt, type PromptRow, type Refusal } from "./repository";
+import { deletePrompt, insertPrompt, listAllPrompts, listPromptsFor, readPrompt, updatePrompt, type PromptRow, type Refusal } from "./repository";
 
 const PromptBody = t.Object({
   // Stored with one leading slash; a slash further on would make it unreachable by URL.
@@ -69,11 +69,10 @@ export function promptsRoutes(ctx: AppContext) {
     .get(
       "/command/:command",
       async ({ user, params }) => {
-        const row = await findPrompt(ctx.db, `/${params.command}`);
-        if (!row) throw new HttpError(401, ERROR_MESSAGES.NOT_FOUND);
+        const result = await readPrompt(ctx.db, await callerOf(ctx, user), `/${params.command}`);
+        if (result === "not_found") throw new HttpError(401, ERROR_MESSAGES.NOT_FOUND);
         // As the reference: a prompt the caller may not read answers null, not an error.
-        const readable = user.role === "admin" || ownsOrGranted(await callerOf(ctx, user), row, "read");
-        return readable ? toPromptView(row) : null;
+        return result === "forbidden" ? null : toPromptView(result);
       },
       { auth: "verified", detail: { tags: ["prompts"] } },
     )

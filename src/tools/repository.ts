@@ -48,8 +48,15 @@ export async function listToolsFor(db: Db, caller: Caller, type: AccessType): Pr
   return rows.filter((row) => ownsOrGranted(caller, row, type));
 }
 
-export async function findTool(db: Db, id: string): Promise<ToolRow | undefined> {
+async function findTool(db: Db, id: string): Promise<ToolRow | undefined> {
   const { tool } = db.t;
   const [row] = await db.read.select(columns(db)).from(tool).where(eq(tool.id, id)).limit(1);
   return row;
+}
+
+/** The tool if the caller (an admin, its owner, or a reader) may read it. */
+export async function readTool(db: Db, caller: Caller, id: string): Promise<ToolRow | "not_found" | "forbidden"> {
+  const row = await findTool(db, id);
+  if (!row) return "not_found";
+  return caller.role === "admin" || ownsOrGranted(caller, row, "read") ? row : "forbidden";
 }

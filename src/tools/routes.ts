@@ -3,10 +3,10 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
-import { accessControlView, adminBypassEnabled, callerOf, ownersById, ownsOrGranted } from "../core/caller";
+import { accessControlView, adminBypassEnabled, callerOf, ownersById } from "../core/caller";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import type { UserRow } from "../users/repository";
-import { findTool, listAllTools, listToolsFor, type ToolRow } from "./repository";
+import { listAllTools, listToolsFor, readTool, type ToolRow } from "./repository";
 
 /** ToolMeta: only description and manifest (manifest defaults to {}). */
 function toolMeta(meta: unknown) {
@@ -92,11 +92,10 @@ export function toolsRoutes(ctx: AppContext) {
     .get(
       "/id/:id",
       async ({ user, params }) => {
-        const row = await findTool(ctx.db, params.id);
-        if (!row) throw new HttpError(401, ERROR_MESSAGES.NOT_FOUND);
+        const result = await readTool(ctx.db, await callerOf(ctx, user), params.id);
+        if (result === "not_found") throw new HttpError(401, ERROR_MESSAGES.NOT_FOUND);
         // As the reference: a tool the caller may not read answers null.
-        const readable = user.role === "admin" || ownsOrGranted(await callerOf(ctx, user), row, "read");
-        return readable ? toToolModel(row) : null;
+        return result === "forbidden" ? null : toToolModel(result);
       },
       { auth: "verified", detail: { tags: ["tools"] } },
     );
