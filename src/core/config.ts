@@ -6,6 +6,7 @@ import { desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { parseBool, parseInteger, type Env, type Source } from "./env";
 import { defaultPermissions } from "./permissions";
+import { RETRIEVAL_REGISTRY } from "../retrieval/settings";
 
 type Entry<T> = { path: string; fromEnv: (source: Source, env: Env) => T };
 const entry = <T>(path: string, fromEnv: (source: Source, env: Env) => T): Entry<T> => ({ path, fromEnv });
@@ -114,6 +115,7 @@ export const REGISTRY = {
   FILE_IMAGE_COMPRESSION_WIDTH: entry("file.image_compression_width", optionalInt("FILE_IMAGE_COMPRESSION_WIDTH")),
   FILE_IMAGE_COMPRESSION_HEIGHT: entry("file.image_compression_height", optionalInt("FILE_IMAGE_COMPRESSION_HEIGHT")),
   ENABLE_LDAP: entry("ldap.enable", bool("ENABLE_LDAP", false)),
+  ...RETRIEVAL_REGISTRY,
 } satisfies Record<string, Entry<unknown>>;
 
 export type ConfigKey = keyof typeof REGISTRY;
