@@ -6,6 +6,9 @@ import type { AppContext } from "./context";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
 import { serveFrontend } from "./system/static";
 import { systemRoutes } from "./system/routes";
+import { filesRoutes } from "./files/routes";
+import { knowledgeRoutes } from "./knowledge/routes";
+import { retrievalRoutes } from "./retrieval/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -16,7 +19,10 @@ export function createApp(ctx: AppContext) {
     .onAfterResponse(({ request, set, path }) => {
       if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
     })
-    .use(systemRoutes(ctx));
+    .use(systemRoutes(ctx))
+    .use(filesRoutes(ctx))
+    .use(knowledgeRoutes(ctx))
+    .use(retrievalRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

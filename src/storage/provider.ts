@@ -19,13 +19,15 @@ export interface StorageProvider {
 
 const MAX_NAME_BYTES = 200;
 
-/** `{id}_{name}` with the name reduced to a single safe path segment. */
+/** The last path segment of an uploaded name, without control characters. */
+export function cleanFileName(filename: string): string {
+  const name = basename((filename ?? "").replaceAll("\\", "/")).replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  return name === "" || name === "." || name === ".." ? "file" : name;
+}
+
+/** `{id}_{name}` with the name reduced to a single safe path segment of bounded length. */
 export function storedName(id: string, filename: string): string {
-  let name = basename(filename.replaceAll("\\", "/"))
-    // Control characters and separators never reach the disk name (the row keeps the original).
-    .replace(/[\u0000-\u001f\u007f/]/g, "_")
-    .trim();
-  if (name === "" || name === "." || name === "..") name = "file";
+  let name = cleanFileName(filename);
   const bytes = new TextEncoder().encode(name);
   if (bytes.length > MAX_NAME_BYTES) {
     const dot = name.lastIndexOf(".");
