@@ -95,3 +95,24 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe("embedded store cache", () => {
+  test("a search sees chunks written by another connection to the same file", async () => {
+    const database = await createTestDatabase("sqlite");
+    const path = join(database.dataDir, "vector_db", "vectors.db");
+    const first = new SqliteVectorStore(path);
+    const second = new SqliteVectorStore(path);
+    try {
+      await first.insert("shared", [item("a", "a", [1, 0, 0, 0])]);
+      expect((await first.search("shared", [0, 1, 0, 0], 5)).map((h) => h.id)).toEqual(["a"]);
+      await second.insert("shared", [item("b", "b", [0, 1, 0, 0])]);
+      expect((await first.search("shared", [0, 1, 0, 0], 5)).map((h) => h.id)).toEqual(["b", "a"]);
+      await first.delete("shared", { ids: ["b"] });
+      expect((await first.search("shared", [0, 1, 0, 0], 5)).map((h) => h.id)).toEqual(["a"]);
+    } finally {
+      await first.close();
+      await second.close();
+      await database.drop();
+    }
+  });
+});

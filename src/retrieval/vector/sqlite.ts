@@ -33,12 +33,27 @@ END;
 
 type Row = { id: string; text: string; metadata: string };
 
+/** A collection's vectors in one contiguous block, for scans without per-row allocations. */
+interface Matrix {
+  seqs: Float64Array;
+  dims: number;
+  values: Float32Array;
+  bytes: number;
+}
+
 export class SqliteVectorStore implements VectorStore {
   readonly kind = "sqlite" as const;
   private db: Database;
   private statements = new Map<string, Statement>();
+  /** Most recently used last; dropped on any write, or when another connection changed the file. */
+  private matrices = new Map<string, Matrix>();
+  private cachedBytes = 0;
+  private dataVersion = -1;
 
-  constructor(path: string) {
+  constructor(
+    path: string,
+    private readonly cacheBytes = 256 * 1024 * 1024,
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, { create: true });
     this.db.exec("PRAGMA journal_mode = WAL");
@@ -61,6 +76,7 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   async deleteCollection(collection: string): Promise<void> {
+    this.forget(collection);
     this.sql("DELETE FROM chunk WHERE collection = ?").run(collection);
   }
 
@@ -73,6 +89,8 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   private write(collection: string, items: VectorItem[], verb: string) {
+    this.forget(collection);
+    if (verb === "INSERT OR REPLACE") this.forgetAll();
     const insert = this.sql(`${verb} INTO chunk (id, collection, text, metadata, vector) VALUES (?, ?, ?, ?, ?)`);
     this.db.transaction(() => {
       for (const item of items) {
@@ -84,17 +102,17 @@ export class SqliteVectorStore implements VectorStore {
   async search(collection: string, vector: number[], limit: number): Promise<ScoredChunk[]> {
     if (limit <= 0) return [];
     const query = normalize(Float32Array.from(vector));
+    const matrix = this.matrix(collection, query.length);
     const top: { seq: number; score: number }[] = [];
-    const scan = this.sql("SELECT seq, vector FROM chunk WHERE collection = ? AND vector IS NOT NULL");
-    for (const [seq, blob] of scan.values(collection) as [number, Uint8Array][]) {
-      const stored = asFloats(blob);
-      if (stored.length !== query.length) continue;
+    const { values, dims, seqs } = matrix;
+    for (let row = 0; row < seqs.length; row++) {
       let dot = 0;
-      for (let i = 0; i < stored.length; i++) dot += (stored[i] as number) * (query[i] as number);
+      const base = row * dims;
+      for (let i = 0; i < dims; i++) dot += (values[base + i] as number) * (query[i] as number);
       if (top.length < limit || dot > (top[top.length - 1] as { score: number }).score) {
         let at = top.length;
         while (at > 0 && (top[at - 1] as { score: number }).score < dot) at--;
-        top.splice(at, 0, { seq, score: dot });
+        top.splice(at, 0, { seq: seqs[row] as number, score: dot });
         if (top.length > limit) top.pop();
       }
     }
@@ -104,6 +122,58 @@ export class SqliteVectorStore implements VectorStore {
       // Open WebUI reports cosine similarity mapped to [0, 1].
       return { ...fromRow(row), score: (1 + score) / 2 };
     });
+  }
+
+  /** The collection's vectors of this dimension, from the cache or read once. */
+  private matrix(collection: string, dims: number): Matrix {
+    const version = (this.sql("PRAGMA data_version").get() as { data_version: number }).data_version;
+    if (version !== this.dataVersion) {
+      this.forgetAll();
+      this.dataVersion = version;
+    }
+    const key = `${dims}:${collection}`;
+    const cached = this.matrices.get(key);
+    if (cached) {
+      this.matrices.delete(key);
+      this.matrices.set(key, cached);
+      return cached;
+    }
+    const rows = this.sql("SELECT seq, vector FROM chunk WHERE collection = ? AND vector IS NOT NULL ORDER BY seq").values(collection) as [
+      number,
+      Uint8Array,
+    ][];
+    const kept = rows.filter(([, blob]) => blob.byteLength === dims * 4);
+    const values = new Float32Array(kept.length * dims);
+    const seqs = new Float64Array(kept.length);
+    kept.forEach(([seq, blob], row) => {
+      seqs[row] = seq;
+      values.set(asFloats(blob), row * dims);
+    });
+    const matrix = { seqs, dims, values, bytes: values.byteLength + seqs.byteLength };
+    if (matrix.bytes <= this.cacheBytes) {
+      this.matrices.set(key, matrix);
+      this.cachedBytes += matrix.bytes;
+      for (const [oldKey, old] of this.matrices) {
+        if (this.cachedBytes <= this.cacheBytes) break;
+        this.matrices.delete(oldKey);
+        this.cachedBytes -= old.bytes;
+      }
+    }
+    return matrix;
+  }
+
+  private forget(collection: string) {
+    for (const [key, matrix] of this.matrices) {
+      if (key.slice(key.indexOf(":") + 1) === collection) {
+        this.matrices.delete(key);
+        this.cachedBytes -= matrix.bytes;
+      }
+    }
+  }
+
+  private forgetAll() {
+    this.matrices.clear();
+    this.cachedBytes = 0;
   }
 
   async textSearch(collection: string, query: string, limit: number): Promise<ScoredChunk[]> {
@@ -152,6 +222,7 @@ export class SqliteVectorStore implements VectorStore {
     let ids = selector.ids ?? doomed;
     if (selector.ids && doomed) ids = selector.ids.filter((id) => doomed.includes(id));
     if (!ids) return this.deleteCollection(collection);
+    this.forget(collection);
     const remove = this.sql("DELETE FROM chunk WHERE collection = ? AND id = ?");
     this.db.transaction(() => {
       for (const id of ids) remove.run(collection, id);
@@ -159,6 +230,7 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   async reset(): Promise<void> {
+    this.forgetAll();
     this.db.exec("DELETE FROM chunk");
   }
 
