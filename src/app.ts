@@ -16,6 +16,9 @@ import { memoriesRoutes } from "./memories/routes";
 import { notesRoutes } from "./notes/routes";
 import { channelsRoutes } from "./channels/routes";
 import { systemRoutes } from "./system/routes";
+import { filesRoutes } from "./files/routes";
+import { knowledgeRoutes } from "./knowledge/routes";
+import { retrievalRoutes } from "./retrieval/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -45,7 +48,10 @@ export function createApp(ctx: AppContext) {
     .use(functionsRoutes(ctx))
     .use(memoriesRoutes(ctx))
     .use(notesRoutes(ctx))
-    .use(channelsRoutes(ctx));
+    .use(channelsRoutes(ctx))
+    .use(filesRoutes(ctx))
+    .use(knowledgeRoutes(ctx))
+    .use(retrievalRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

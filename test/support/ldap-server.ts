@@ -40,7 +40,7 @@ export async function startLdapServer(ldif: string): Promise<LdapServer> {
   if (load.exitCode !== 0) throw new Error(`slapadd failed: ${load.stderr.toString()}`);
   const port = 30000 + Math.floor(Math.random() * 20000);
   const child = Bun.spawn([SLAPD, "-f", config, "-h", `ldap://127.0.0.1:${port}/`, "-d", "0"], { stdout: "ignore", stderr: "ignore" });
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     try {
       const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
       socket.end();
