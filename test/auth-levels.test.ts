@@ -72,6 +72,8 @@ const ROUTES: [string, string, Level][] = [
   ["DELETE", "/api/v1/prompts/command/some-command/delete", "verified"],
   ["GET", "/api/v1/memories/", "verified"],
   ["POST", "/api/v1/memories/add", "verified"],
+  ["POST", "/api/v1/memories/query", "verified"],
+  ["POST", "/api/v1/memories/reset", "verified"],
   ["DELETE", "/api/v1/memories/delete/user", "verified"],
   ["POST", "/api/v1/memories/some-id/update", "verified"],
   ["DELETE", "/api/v1/memories/some-id", "verified"],

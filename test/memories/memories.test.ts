@@ -1,9 +1,12 @@
 // /api/v1/memories on both databases: each user's own rows; another user's memories can be
-// neither changed nor deleted; the vector-index routes are absent.
+// neither changed nor deleted; they are mirrored into a vector collection and searched there.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestApp, type TestApp } from "../support/app";
 import { addUser, signUp, type Account } from "../support/accounts";
 import { dialects } from "../support/databases";
+import { startFakeEmbedder, type FakeEmbedder } from "../fakes/embeddings";
+import { retrieval } from "../../src/retrieval/services";
+import { memoryCollection } from "../../src/memories/vectors";
 
 for (const dialect of dialects) {
   describe(dialect, () => {
@@ -98,10 +101,125 @@ for (const dialect of dialects) {
       expect((await list(alice)).find((m: any) => m.id === memory.id).content).toBe("typed");
     });
 
-    test("the vector-index routes are absent", async () => {
+    test("GET /ef, the unauthenticated embedding debug route, is absent", async () => {
       expect((await t.request("GET", "/api/v1/memories/ef")).status).toBe(404);
-      expect((await t.request("POST", "/api/v1/memories/query", { token: alice.token, body: { content: "tea" } })).status).toBe(404);
-      expect((await t.request("POST", "/api/v1/memories/reset", { token: alice.token })).status).toBe(404);
+    });
+
+    test("without an embedding engine, query finds memories by their words; reset answers true", async () => {
+      const carol = await addUser(t, admin, "carol@example.com");
+      const none = await t.request("POST", "/api/v1/memories/query", { token: carol.token, body: { content: "anything" } });
+      expect(none.status).toBe(404);
+      expect(none.body.detail).toBe("No memories found for user");
+      await add(carol, "My sister lives in Lyon");
+      await add(carol, "I prefer short answers");
+      const found = await t.request("POST", "/api/v1/memories/query", { token: carol.token, body: { content: "Where is Lyon?" } });
+      expect(found.status).toBe(200);
+      expect(found.body.documents).toEqual([["My sister lives in Lyon"]]);
+      const reset = await t.request("POST", "/api/v1/memories/reset", { token: carol.token });
+      expect(reset.body).toBe(true);
+    });
+  });
+}
+
+// Memories mirrored into `user-memory-<id>` and searched by meaning, with a fake embedding upstream.
+for (const dialect of dialects) {
+  describe(`${dialect}: memory search`, () => {
+    let t: TestApp;
+    let embedder: FakeEmbedder;
+    let alice: Account;
+    let bob: Account;
+
+    const add = async (who: Account, content: string) =>
+      (await t.request("POST", "/api/v1/memories/add", { token: who.token, body: { content } })).body;
+    const query = (who: Account, content: string, k?: number) =>
+      t.request("POST", "/api/v1/memories/query", { token: who.token, body: k === undefined ? { content } : { content, k } });
+
+    beforeAll(async () => {
+      embedder = startFakeEmbedder();
+      t = await startTestApp(dialect, {
+        RAG_EMBEDDING_ENGINE: "openai",
+        RAG_EMBEDDING_MODEL: "fake-embedder",
+        RAG_OPENAI_API_BASE_URL: `${embedder.url}/v1`,
+        RAG_OPENAI_API_KEY: "sk-fake",
+      });
+      const admin = await signUp(t, "admin@example.com", "pw", "Admin");
+      alice = await addUser(t, admin, "alice@example.com");
+      bob = await addUser(t, admin, "bob@example.com");
+    }, 30_000);
+    afterAll(async () => {
+      await t.close();
+      await t.database.drop();
+      embedder.stop();
+    });
+
+    test("add, update and delete keep the collection in step; query answers the reference's SearchResult", async () => {
+      const tea = await add(alice, "I like green tea in the morning");
+      const city = await add(alice, "I live in Lyon near the river");
+      const dog = await add(alice, "My dog is called Rex");
+      expect(embedder.calls.some((c) => c.inputs.includes("My dog is called Rex"))).toBe(true);
+
+      const res = await query(alice, "which tea do I like");
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body).sort()).toEqual(["distances", "documents", "ids", "metadatas"]);
+      expect(res.body.ids).toEqual([[tea.id]]);
+      expect(res.body.documents).toEqual([["I like green tea in the morning"]]);
+      expect(res.body.metadatas[0][0].created_at).toBe(tea.created_at);
+      expect(res.body.distances[0][0]).toBeGreaterThan(0);
+
+      await t.request("POST", `/api/v1/memories/${city.id}/update`, { token: alice.token, body: { content: "I live in Paris now" } });
+      const moved = await query(alice, "Paris", 1);
+      expect(moved.body.documents).toEqual([["I live in Paris now"]]);
+      expect(moved.body.metadatas[0][0].updated_at).toBeDefined();
+
+      await t.request("DELETE", `/api/v1/memories/${dog.id}`, { token: alice.token });
+      const dogs = await query(alice, "dog called Rex", 3);
+      expect(dogs.body.ids[0]).not.toContain(dog.id);
+      expect(dogs.body.ids[0].length).toBe(2);
+    });
+
+    test("a user's query never reaches another user's memories", async () => {
+      await add(bob, "I play the cello");
+      const res = await query(bob, "green tea Lyon Paris dog", 5);
+      expect(res.body.documents).toEqual([["I play the cello"]]);
+    });
+
+    test("reset rebuilds the collection from the rows", async () => {
+      const { store } = retrieval(t.ctx);
+      await store.deleteCollection(memoryCollection(alice.id));
+      expect((await query(alice, "tea", 3)).body.ids).toEqual([[]]);
+      const reset = await t.request("POST", "/api/v1/memories/reset", { token: alice.token });
+      expect(reset.body).toBe(true);
+      const again = await query(alice, "which tea do I like");
+      expect(again.body.documents).toEqual([["I like green tea in the morning"]]);
+      expect(again.body.metadatas[0][0].updated_at).toBeDefined();
+    });
+
+    test("an embedding failure keeps the memory; it is then found by its words", async () => {
+      embedder.failWith(500);
+      try {
+        const saved = await add(bob, "My favourite composer is Bach");
+        expect(saved.content).toBe("My favourite composer is Bach");
+        const found = await query(bob, "Bach", 1);
+        expect(found.status).toBe(200);
+        expect(found.body.documents).toEqual([["My favourite composer is Bach"]]);
+      } finally {
+        embedder.failWith(0);
+      }
+    });
+
+    test("delete/user drops the collection", async () => {
+      const { store } = retrieval(t.ctx);
+      expect(await store.hasCollection(memoryCollection(bob.id))).toBe(true);
+      await t.request("DELETE", "/api/v1/memories/delete/user", { token: bob.token });
+      expect(await store.hasCollection(memoryCollection(bob.id))).toBe(false);
+      expect((await query(bob, "cello")).status).toBe(404);
+    });
+
+    test("bad query input is a 422", async () => {
+      for (const body of [{}, { content: 1 }, { content: "x", k: 0 }, { content: "x", k: "two" }]) {
+        const res = await t.request("POST", "/api/v1/memories/query", { token: alice.token, body });
+        expect(res.status).toBe(422);
+      }
     });
   });
 }
