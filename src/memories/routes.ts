@@ -6,7 +6,7 @@ import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { HttpError } from "../core/errors";
 import { deleteAllMemories, deleteMemory, insertMemory, listMemories, updateMemory, type MemoryRow } from "./repository";
-import { dropMemoryIndex, indexMemories, keepIndex, searchMemories, unindexMemory } from "./vectors";
+import { dropMemoryIndex, indexMemories, keepIndex, memoryIndexExists, searchMemories, unindexMemory } from "./vectors";
 
 export function toMemoryView(row: MemoryRow) {
   return { id: row.id, user_id: row.user_id, content: row.content, updated_at: row.updated_at, created_at: row.created_at };
@@ -33,7 +33,10 @@ export function memoriesRoutes(ctx: AppContext) {
     .post(
       "/query",
       async ({ user, body }) => {
-        if ((await listMemories(ctx.db, user.id)).length === 0) throw new HttpError(404, "No memories found for user");
+        const rows = await listMemories(ctx.db, user.id);
+        if (rows.length === 0) throw new HttpError(404, "No memories found for user");
+        // Memories written by the Python backend live in its own vector store: index them on first use.
+        if (!(await memoryIndexExists(ctx, user.id))) await indexMemories(ctx, user, rows, true);
         return searchMemories(ctx, user, body.content, body.k ?? 1);
       },
       {

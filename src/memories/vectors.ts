@@ -50,6 +50,10 @@ export async function unindexMemory(ctx: AppContext, userId: string, id: string)
   await retrieval(ctx).store.delete(memoryCollection(userId), { ids: [id] });
 }
 
+export async function memoryIndexExists(ctx: AppContext, userId: string): Promise<boolean> {
+  return retrieval(ctx).store.hasCollection(memoryCollection(userId));
+}
+
 export async function dropMemoryIndex(ctx: AppContext, userId: string): Promise<void> {
   await retrieval(ctx).store.deleteCollection(memoryCollection(userId));
 }

@@ -126,6 +126,7 @@ for (const dialect of dialects) {
   describe(`${dialect}: memory search`, () => {
     let t: TestApp;
     let embedder: FakeEmbedder;
+    let admin: Account;
     let alice: Account;
     let bob: Account;
 
@@ -142,7 +143,7 @@ for (const dialect of dialects) {
         RAG_OPENAI_API_BASE_URL: `${embedder.url}/v1`,
         RAG_OPENAI_API_KEY: "sk-fake",
       });
-      const admin = await signUp(t, "admin@example.com", "pw", "Admin");
+      admin = await signUp(t, "admin@example.com", "pw", "Admin");
       alice = await addUser(t, admin, "alice@example.com");
       bob = await addUser(t, admin, "bob@example.com");
     }, 30_000);
@@ -185,13 +186,27 @@ for (const dialect of dialects) {
 
     test("reset rebuilds the collection from the rows", async () => {
       const { store } = retrieval(t.ctx);
-      await store.deleteCollection(memoryCollection(alice.id));
-      expect((await query(alice, "tea", 3)).body.ids).toEqual([[]]);
+      const collection = memoryCollection(alice.id);
+      await store.upsert(collection, [{ id: crypto.randomUUID(), text: "a stray chunk about tea", vector: null, metadata: {} }]);
       const reset = await t.request("POST", "/api/v1/memories/reset", { token: alice.token });
       expect(reset.body).toBe(true);
+      const rows = (await t.request("GET", "/api/v1/memories/", { token: alice.token })).body;
+      const chunks = await store.get(collection);
+      expect(chunks.map((c) => c.id).sort()).toEqual(rows.map((r: any) => r.id).sort());
+      expect(chunks.every((c) => c.metadata.updated_at !== undefined)).toBe(true);
       const again = await query(alice, "which tea do I like");
       expect(again.body.documents).toEqual([["I like green tea in the morning"]]);
-      expect(again.body.metadatas[0][0].updated_at).toBeDefined();
+    });
+
+    test("memories present only as rows (written by the Python backend) are indexed on the first query", async () => {
+      const dave = await addUser(t, admin, "dave@example.com");
+      const now = Math.floor(Date.now() / 1000);
+      const id = crypto.randomUUID();
+      await t.ctx.db.execute(
+        `INSERT INTO memory (id, user_id, content, updated_at, created_at) VALUES ('${id}', '${dave.id}', 'I collect old maps', ${now}, ${now})`,
+      );
+      const res = await query(dave, "old maps", 1);
+      expect(res.body.ids).toEqual([[id]]);
     });
 
     test("an embedding failure keeps the memory; it is then found by its words", async () => {
