@@ -1,5 +1,7 @@
 // Everything a request handler may need, built once at start and passed to each feature plugin.
+import type Redis from "ioredis";
 import { createLogger, type Logger } from "./core/logger";
+import { connectRedis } from "./core/redis";
 import { AppConfig } from "./core/config";
 import { Authenticator } from "./core/auth";
 import { readEnv, type Env, type Source } from "./core/env";
@@ -15,6 +17,8 @@ export interface AppContext {
   config: AppConfig;
   secretKey: string;
   auth: Authenticator;
+  /** Present when REDIS_URL is set. */
+  redis?: Redis;
   /** Set once the first account exists; it never becomes false again while running. */
   hasUsers: boolean;
   /** Sends Socket.IO events to a user's sockets, a session or a room, on whichever instance holds them. */
@@ -40,10 +44,12 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   const log = options.log ?? createLogger(env.logLevel);
   const secretKey = resolveSecretKey(env);
   const db = openDb(env.database, env);
+  let redis: Redis | undefined;
   try {
     const state = await prepareDatabase(db);
     log.info(`database ${state === "created" ? "created" : "opened"} (${env.database.dialect})`);
     const config = await AppConfig.load(db, env);
+    redis = env.redisUrl ? connectRedis(env.redisUrl, log) : undefined;
     const ctx: AppContext = {
       env,
       log,
@@ -51,13 +57,16 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       config,
       secretKey,
       hasUsers: false,
+      redis,
       auth: undefined as unknown as Authenticator,
       emit: undefined as unknown as Emitter,
       tasks: undefined as unknown as TaskRegistry,
       usage: undefined as unknown as UsagePools,
       realtime: undefined as unknown as Realtime,
       close: async () => {
-        await ctx.realtime.close();
+        // Sockets first: their cleanup still writes to Redis.
+        await ctx.realtime?.close();
+        redis?.disconnect();
         await db.close();
       },
     };
@@ -66,6 +75,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
     Object.assign(ctx, { realtime, emit: realtime.emit, tasks: realtime.tasks, usage: realtime.usage });
     return ctx;
   } catch (error) {
+    redis?.disconnect();
     await db.close().catch(() => {});
     throw error;
   }
