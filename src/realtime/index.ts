@@ -5,6 +5,7 @@
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Server as Engine } from "@socket.io/bun-engine";
 import type { Server as BunServer, WebSocketHandler } from "bun";
+import type Redis from "ioredis";
 import { Server } from "socket.io";
 import type { AppConfig } from "../core/config";
 import type { Env } from "../core/env";
@@ -49,6 +50,8 @@ export interface Realtime {
 
 export interface RealtimeDeps {
   env: Env;
+  /** The application's connection to REDIS_URL, when set. */
+  redis?: Redis;
   log: Logger;
   db: Db;
   config: AppConfig;
@@ -58,7 +61,7 @@ export interface RealtimeDeps {
 export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const { env, log } = deps;
   const settings = readRealtimeSettings(env);
-  const links = new RedisLinks(log);
+  const links = new RedisLinks(log, deps.redis ? { url: env.redisUrl, client: deps.redis } : undefined);
   const socketLink = settings.shared ? links.get(settings.socketRedisUrl) : null;
   const stateLink = settings.stateRedisUrl ? links.get(settings.stateRedisUrl) : null;
 
@@ -140,7 +143,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
 async function identify(auth: Authenticator, token: unknown): Promise<UserRow | null> {
   if (typeof token !== "string" || token.length === 0 || token.length > 8192 || token.startsWith("sk-")) return null;
   const request = new Request(`http://realtime.internal${SOCKET_PATH}/`, { headers: { authorization: `Bearer ${token}` } });
-  return auth.authenticate(request, "any").catch(() => null);
+  return auth.authenticate(request, "any", { recordActivity: false }).catch(() => null);
 }
 
 /** A `transport=websocket` request without the upgrade headers (Open WebUI answers 400). */

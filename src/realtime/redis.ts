@@ -21,11 +21,14 @@ export class RedisLink {
   private up = false;
   private closed = false;
   private downLogged = false;
+  private readonly quiet: boolean;
   private readyListeners: (() => void)[] = [];
 
+  /** With `command`, an existing connection is used for commands and its owner logs outages. */
   constructor(
     readonly url: string,
     private readonly log: Logger,
+    command?: Redis,
   ) {
     const base: RedisOptions = {
       retryStrategy: (times) => Math.min(times * 200, RETRY_MAX_MS),
@@ -34,7 +37,9 @@ export class RedisLink {
     };
     const failFast: RedisOptions = { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
     const patient: RedisOptions = { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null };
-    this.command = new Redis(url, { ...failFast, connectionName: "owb-command" });
+    this.command = command ?? new Redis(url, { ...failFast, connectionName: "owb-command" });
+    this.quiet = Boolean(command);
+    this.up = this.command.status === "ready";
     this.publisher = quietPublisher(new Redis(url, { ...failFast, connectionName: "owb-publish" }));
     this.adapterSubscriber = new Redis(url, { ...patient, connectionName: "owb-adapter-sub" });
     this.subscriber = new Redis(url, { ...patient, connectionName: "owb-sub" });
@@ -68,15 +73,14 @@ export class RedisLink {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(
-      [this.command, this.publisher, this.adapterSubscriber, this.subscriber].map(async (client) => client.disconnect()),
-    );
+    const own = this.quiet ? [] : [this.command];
+    for (const client of [...own, this.publisher, this.adapterSubscriber, this.subscriber]) client.disconnect();
   }
 
   private markDown(error?: Error): void {
     const wasUp = this.up;
     this.up = false;
-    if (this.closed || this.downLogged) return;
+    if (this.closed || this.downLogged || this.quiet) return;
     if (wasUp || error) {
       this.downLogged = true;
       const reason = error ? `: ${error.message}` : "";
@@ -120,12 +124,16 @@ export function redact(url: string): string {
 export class RedisLinks {
   private links = new Map<string, RedisLink>();
 
-  constructor(private readonly log: Logger) {}
+  /** `shared`: the application's connection to REDIS_URL, reused for commands on that server. */
+  constructor(
+    private readonly log: Logger,
+    private readonly shared?: { url: string; client: Redis },
+  ) {}
 
   get(url: string): RedisLink {
     let link = this.links.get(url);
     if (!link) {
-      link = new RedisLink(url, this.log);
+      link = new RedisLink(url, this.log, this.shared?.url === url ? this.shared.client : undefined);
       this.links.set(url, link);
     }
     return link;
