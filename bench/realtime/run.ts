@@ -3,6 +3,8 @@
 // Settings (environment): CLIENTS (idle sockets, default 10000), HOLD_S (how long they stay idle,
 // default 60), FANOUT_CLIENTS (default 1000), PER_USER (events per user, default 100).
 // Servers and clients run in separate processes. Prints a Markdown report.
+// With PYTHON_REF_URL, PYTHON_REF_PID and PYTHON_REF_TOKEN (a running Python 0.6.32 instance of
+// your own, its process group id, and a signed-in user's token) the idle test also runs against it.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -129,6 +131,39 @@ async function idle(label: string, serverEnv: Record<string, string>, clientEnv:
   };
 }
 
+/** Resident memory of a whole process group (the Python reference runs as one). */
+async function groupRss(pgid: string): Promise<number> {
+  const ps = Bun.spawnSync(["ps", "-o", "rss=", "-g", pgid]);
+  const kbs = new TextDecoder().decode(ps.stdout).split("\n").map((l) => Number(l.trim()) || 0);
+  return kbs.reduce((sum, n) => sum + n, 0) * 1024;
+}
+
+async function idlePython(url: string, pgid: string, token: string) {
+  const before = await groupRss(pgid);
+  const clients = spawnChild("clients.ts", {});
+  await clients.ready;
+  const connect = await clients.request({ cmd: "connect", url, tokens: Array.from({ length: CLIENTS }, () => token) });
+  await Bun.sleep(3000);
+  const after = await groupRss(pgid);
+  await Bun.sleep(HOLD_S * 1000);
+  const status = await clients.request({ cmd: "status" });
+  const held = await groupRss(pgid);
+  await clients.stop();
+  return {
+    label: "Python 0.6.32 reference (one user's token)",
+    connected: connect.connected,
+    failed: connect.failed,
+    connectS: connect.ms / 1000,
+    stillConnected: status.connected,
+    disconnects: status.disconnects,
+    before: { rss: before, heapUsed: 0 },
+    after: { rss: after, heapUsed: 0 },
+    held: { rss: held, heapUsed: 0 },
+    perConnRss: (after - before) / Math.max(1, connect.connected),
+    perConnHeap: Number.NaN,
+  };
+}
+
 async function fanout(
   label: string,
   emitterEnv: Record<string, string> | null,
@@ -173,6 +208,10 @@ async function main() {
           await idle("Socket.IO, one instance", base, {}, tokens.slice(0, CLIENTS)),
         ]
       : [];
+    const { PYTHON_REF_URL, PYTHON_REF_PID, PYTHON_REF_TOKEN } = process.env;
+    if (CLIENTS > 0 && PYTHON_REF_URL && PYTHON_REF_PID && PYTHON_REF_TOKEN) {
+      idleRows.push(await idlePython(PYTHON_REF_URL, PYTHON_REF_PID, PYTHON_REF_TOKEN));
+    }
     const fanIds = ids.slice(0, FANOUT_CLIENTS);
     const fanTokens = tokens.slice(0, FANOUT_CLIENTS);
     const fanRows = [
@@ -194,7 +233,7 @@ async function main() {
     console.log("|---|---|---|---|---|---|---|---|");
     for (const r of idleRows) {
       console.log(
-        `| ${r.label} | ${r.connected} | ${r.failed} | ${r.connectS.toFixed(1)} s | ${r.stillConnected} (${r.disconnects} disconnects) | ${mb(r.before.rss)} → ${mb(r.after.rss)} (${mb(r.held.rss)} after the hold) | ${kb(r.perConnRss)} | ${kb(r.perConnHeap)} |`,
+        `| ${r.label} | ${r.connected} | ${r.failed} | ${r.connectS.toFixed(1)} s | ${r.stillConnected} (${r.disconnects} disconnects) | ${mb(r.before.rss)} → ${mb(r.after.rss)} (${mb(r.held.rss)} after the hold) | ${kb(r.perConnRss)} | ${Number.isNaN(r.perConnHeap) ? "n/a" : kb(r.perConnHeap)} |`,
       );
     }
     console.log(`\n### chat-events fan-out (${FANOUT_CLIENTS} users, one socket each, ${PER_USER} events per user)\n`);
