@@ -42,7 +42,7 @@ export interface Realtime {
   /** Answers a request whose path is /ws/socket.io (polling, or the WebSocket upgrade). */
   handle(request: Request, server: BunServerWithSockets): Response | Promise<Response>;
   websocket: WebSocketHandler<SocketData>;
-  /** Removes pool entries of sockets no instance holds (runs every minute with Redis; at once here). */
+  /** Removes what stopped instances left in Redis: sockets in the pools, registered tasks (every minute). */
   sweep(): Promise<void>;
   /** Closes every socket, waits for their cleanup, then closes the Redis connections. */
   close(): Promise<void>;
@@ -84,7 +84,8 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
 
   const local = new LocalPools();
   const pools: Pools = socketLink ? new RedisPools(socketLink, settings.keyPrefix, local, log) : local;
-  const tasks: TaskRegistry = stateLink ? new RedisTasks(stateLink, settings.keyPrefix, log) : new LocalTasks(log);
+  const redisTasks = stateLink ? new RedisTasks(stateLink, settings.keyPrefix, log) : null;
+  const tasks: TaskRegistry = redisTasks ?? new LocalTasks(log);
   if (stateLink) new ConfigSync(stateLink, settings.keyPrefix, deps.config, log);
   const emitter = new SocketEmitter(io, Boolean(socketLink), log);
 
@@ -105,14 +106,15 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
     },
   });
 
+  /** Removes what instances that stopped without cleaning up left in Redis (sockets, tasks). */
+  const sweep = async () => {
+    if (socketLink?.isUp) await sweepPools(io, pools);
+    if (stateLink?.isUp) await redisTasks?.sweep();
+  };
   const timers = [
     setInterval(() => void pools.expireUsage().catch(() => {}), USAGE_TIMEOUT_S * 1000),
-    ...(socketLink
-      ? [
-          setInterval(() => {
-            if (socketLink.isUp) void sweepPools(io, pools).catch((error) => log.debug(`pool sweep skipped: ${error.message}`));
-          }, SWEEP_INTERVAL_MS),
-        ]
+    ...(socketLink || stateLink
+      ? [setInterval(() => void sweep().catch((error) => log.debug(`redis sweep skipped: ${error.message}`)), SWEEP_INTERVAL_MS)]
       : []),
   ];
   for (const timer of timers) timer.unref();
@@ -126,7 +128,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
     emit: emitter,
     tasks,
     usage: pools,
-    sweep: () => (socketLink ? sweepPools(io, pools) : Promise.resolve()),
+    sweep,
     handle: (request, server) => rejectBadUpgrade(request) ?? engine.handleRequest(request, server),
     websocket: { ...websocket, idleTimeout: 120 } as WebSocketHandler<SocketData>,
     close: () =>
@@ -134,6 +136,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
         for (const timer of timers) clearInterval(timer);
         await withTimeout(io.close(), SHUTDOWN_WAIT_MS);
         await withTimeout(Promise.allSettled([...pending]), SHUTDOWN_WAIT_MS);
+        await withTimeout(redisTasks?.close() ?? Promise.resolve(), SHUTDOWN_WAIT_MS);
         await links.close();
       })()),
   };

@@ -2,6 +2,8 @@
 // so that the UI can list them and stop them. With Redis the registry uses Open WebUI's layout
 // (`{prefix}:tasks` hash task id → chat id, `{prefix}:tasks:item:{chat id}` sets) and a stop
 // is published on `{prefix}:tasks:commands` so the instance running the task stops it.
+// Each instance also records which tasks it runs (`{prefix}:tasks:owner`) and keeps a heartbeat
+// key alive, so the tasks of an instance that died are dropped instead of showing as running.
 import type { Logger } from "../core/logger";
 import type { RedisLink } from "./redis";
 
@@ -61,10 +63,16 @@ export class LocalTasks implements TaskRegistry {
   }
 }
 
+const HEARTBEAT_S = 30;
+
 export class RedisTasks extends LocalTasks {
   private readonly hashKey: string;
   private readonly itemPrefix: string;
   private readonly channel: string;
+  private readonly ownerKey: string;
+  private readonly instanceId = crypto.randomUUID();
+  private readonly heartbeatPrefix: string;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly link: RedisLink,
@@ -75,11 +83,45 @@ export class RedisTasks extends LocalTasks {
     this.hashKey = `${prefix}:tasks`;
     this.itemPrefix = `${prefix}:tasks:item`;
     this.channel = `${prefix}:tasks:commands`;
+    this.ownerKey = `${prefix}:tasks:owner`;
+    this.heartbeatPrefix = `${prefix}:tasks:instance`;
+    this.heartbeat = setInterval(() => void this.beat(), (HEARTBEAT_S / 3) * 1000);
+    this.heartbeat.unref();
     link.subscriber.subscribe(this.channel).catch((error) => log.debug(`redis: subscribe failed: ${error.message}`));
     link.subscriber.on("message", (channel: string, message: string) => {
       if (channel === this.channel) this.onCommand(message);
     });
     link.onReady(() => void this.restore());
+  }
+
+  /** Drops the registered tasks of instances whose heartbeat has expired. */
+  async sweep(): Promise<void> {
+    const owners = await this.link.command.hgetall(this.ownerKey);
+    const byInstance = new Map<string, string[]>();
+    for (const [taskId, instance] of Object.entries(owners)) {
+      if (instance !== this.instanceId) byInstance.set(instance, [...(byInstance.get(instance) ?? []), taskId]);
+    }
+    for (const [instance, taskIds] of byInstance) {
+      if ((await this.link.command.exists(`${this.heartbeatPrefix}:${instance}`)) === 1) continue;
+      for (const taskId of taskIds) {
+        const chatId = (await this.link.command.hget(this.hashKey, taskId)) || undefined;
+        await this.forget(taskId, chatId);
+      }
+      this.log.info(`dropped ${taskIds.length} task(s) of a stopped instance from the registry`);
+    }
+  }
+
+  /** Stops the heartbeat; the tasks still registered here then count as abandoned. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.link.command.del(`${this.heartbeatPrefix}:${this.instanceId}`).catch(() => {});
+  }
+
+  private async beat(): Promise<void> {
+    if (!this.link.isUp) return;
+    await this.link.command
+      .set(`${this.heartbeatPrefix}:${this.instanceId}`, "1", "EX", HEARTBEAT_S)
+      .catch((error) => this.failed("renew the heartbeat", error));
   }
 
   override async add(taskId: string, info: TaskInfo, stop: () => void): Promise<void> {
@@ -140,13 +182,17 @@ export class RedisTasks extends LocalTasks {
   }
 
   private async save(taskId: string, chatId: string | undefined): Promise<void> {
-    const pipeline = this.link.command.multi().hset(this.hashKey, taskId, chatId ?? "");
+    const pipeline = this.link.command
+      .multi()
+      .hset(this.hashKey, taskId, chatId ?? "")
+      .hset(this.ownerKey, taskId, this.instanceId)
+      .set(`${this.heartbeatPrefix}:${this.instanceId}`, "1", "EX", HEARTBEAT_S);
     if (chatId) pipeline.sadd(`${this.itemPrefix}:${chatId}`, taskId);
     await pipeline.exec();
   }
 
   private async forget(taskId: string, chatId: string | undefined): Promise<void> {
-    const pipeline = this.link.command.multi().hdel(this.hashKey, taskId);
+    const pipeline = this.link.command.multi().hdel(this.hashKey, taskId).hdel(this.ownerKey, taskId);
     if (chatId) pipeline.srem(`${this.itemPrefix}:${chatId}`, taskId);
     await pipeline.exec();
   }
@@ -154,6 +200,7 @@ export class RedisTasks extends LocalTasks {
   /** After (re)connecting, the tasks running here are registered again (Redis may have restarted). */
   private async restore(): Promise<void> {
     try {
+      await this.beat();
       for (const [taskId, task] of [...this.running]) await this.save(taskId, task.chatId);
     } catch (error) {
       this.failed("restore the task registry", error);

@@ -129,6 +129,23 @@ describe.skipIf(!redisUrl)("two instances through Redis", () => {
     expect(stopped).toBe(1);
   });
 
+  test("tasks registered by an instance that died are dropped; live ones stay", async () => {
+    await b.ctx.tasks.add("task-live", { chatId: "chat-live", userId: alice.id }, () => {});
+    await redis
+      .multi()
+      .hset(`${prefix}:tasks`, "task-ghost", "chat-ghost")
+      .sadd(`${prefix}:tasks:item:chat-ghost`, "task-ghost")
+      .hset(`${prefix}:tasks:owner`, "task-ghost", "an-instance-that-died")
+      .exec();
+    expect(await a.ctx.tasks.listForChat("chat-ghost")).toEqual(["task-ghost"]);
+    await a.ctx.realtime.sweep();
+    expect(await a.ctx.tasks.listForChat("chat-ghost")).toEqual([]);
+    expect(await redis.hexists(`${prefix}:tasks:owner`, "task-ghost")).toBe(0);
+    expect(await a.ctx.tasks.list()).toContain("task-live");
+    await b.ctx.tasks.remove("task-live");
+    expect(await a.ctx.tasks.list()).not.toContain("task-live");
+  });
+
   test("a settings change saved on A is applied on B", async () => {
     const seenOnB: unknown[] = [];
     b.ctx.config.onChange((changed) => seenOnB.push(changed));
