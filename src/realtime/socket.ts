@@ -234,9 +234,15 @@ export function installHandlers(io: Server, deps: SocketDeps): void {
   }
 
   async function sendState(socket: Socket, documentId: string): Promise<void> {
+    const room = docRoom(documentId);
     const [updates, sessions] = await Promise.all([
       deps.ydocs.updates(documentId),
-      io.in(docRoom(documentId)).fetchSockets().then((sockets) => sockets.map((s) => s.id)),
+      io
+        .in(room)
+        .fetchSockets()
+        .then((sockets) => sockets.map((s) => s.id))
+        // Another instance that does not answer: the editors connected here are still right.
+        .catch(() => [...(io.sockets.adapter.rooms.get(room) ?? [])]),
     ]);
     socket.emit("ydoc:document:state", { document_id: documentId, state: documentState(updates), sessions });
   }

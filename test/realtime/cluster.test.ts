@@ -196,6 +196,31 @@ describe.skipIf(!redisUrl)("two instances through Redis", () => {
     onB.close();
   });
 
+  test("collaborative note editing spans instances (document kept in Redis)", async () => {
+    const noteId = crypto.randomUUID();
+    const now = Date.now() * 1_000_000;
+    await a.ctx.db.write((tx) =>
+      tx.insert(a.ctx.db.t.note).values({ id: noteId, user_id: alice.id, title: "n", data: null, meta: null, access_control: null, created_at: now, updated_at: now }),
+    );
+    const documentId = `note:${noteId}`;
+    const onA = await open(a, alice.id);
+    const onB = await open(b, bob.id);
+    const firstState = next(onA, "ydoc:document:state");
+    onA.emit("ydoc:document:join", { document_id: documentId, user_id: alice.id, user_name: "Alice" });
+    await firstState;
+    const joined = next(onA, "ydoc:user:joined");
+    const stateOnB = next(onB, "ydoc:document:state");
+    onB.emit("ydoc:document:join", { document_id: documentId, user_id: bob.id, user_name: "Bob" });
+    expect((await joined).user_id).toBe(bob.id);
+    expect((await stateOnB).sessions.sort()).toEqual([onA.id, onB.id].sort());
+    const relayed = next(onB, "ydoc:document:update");
+    onA.emit("ydoc:document:update", { document_id: documentId, user_id: alice.id, update: [0, 0] });
+    expect((await relayed).socket_id).toBe(onA.id);
+    expect(await redis.llen(`${prefix}:ydoc:documents:note_${noteId}:updates`)).toBe(1);
+    onA.close();
+    onB.close();
+  });
+
   test("pool entries of sockets no instance holds are swept (an instance that died)", async () => {
     const live = await open(b, bob.id);
     const ghost = "GhostSocketId0000000";
