@@ -20,6 +20,8 @@ import { systemRoutes } from "./system/routes";
 import { filesRoutes } from "./files/routes";
 import { knowledgeRoutes } from "./knowledge/routes";
 import { retrievalRoutes } from "./retrieval/routes";
+import { chatsRoutes } from "./chats/routes";
+import { foldersRoutes } from "./folders/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -53,7 +55,9 @@ export function createApp(ctx: AppContext) {
     .use(filesRoutes(ctx))
     .use(knowledgeRoutes(ctx))
     .use(retrievalRoutes(ctx))
-    .use(realtimeRoutes(ctx));
+    .use(realtimeRoutes(ctx))
+    .use(chatsRoutes(ctx))
+    .use(foldersRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;
