@@ -114,6 +114,19 @@ export const REGISTRY = {
   FILE_IMAGE_COMPRESSION_WIDTH: entry("file.image_compression_width", optionalInt("FILE_IMAGE_COMPRESSION_WIDTH")),
   FILE_IMAGE_COMPRESSION_HEIGHT: entry("file.image_compression_height", optionalInt("FILE_IMAGE_COMPRESSION_HEIGHT")),
   ENABLE_LDAP: entry("ldap.enable", bool("ENABLE_LDAP", false)),
+  LDAP_SERVER_LABEL: entry("ldap.server.label", text("LDAP_SERVER_LABEL", "LDAP Server")),
+  LDAP_SERVER_HOST: entry("ldap.server.host", text("LDAP_SERVER_HOST", "localhost")),
+  LDAP_SERVER_PORT: entry("ldap.server.port", (s): number | null => parseInteger(s, "LDAP_SERVER_PORT", 389)),
+  LDAP_ATTRIBUTE_FOR_MAIL: entry("ldap.server.attribute_for_mail", text("LDAP_ATTRIBUTE_FOR_MAIL", "mail")),
+  LDAP_ATTRIBUTE_FOR_USERNAME: entry("ldap.server.attribute_for_username", text("LDAP_ATTRIBUTE_FOR_USERNAME", "uid")),
+  LDAP_APP_DN: entry("ldap.server.app_dn", text("LDAP_APP_DN")),
+  LDAP_APP_PASSWORD: entry("ldap.server.app_password", text("LDAP_APP_PASSWORD")),
+  LDAP_SEARCH_BASE: entry("ldap.server.users_dn", text("LDAP_SEARCH_BASE")),
+  LDAP_SEARCH_FILTERS: entry("ldap.server.search_filter", (s) => s.LDAP_SEARCH_FILTER ?? s.LDAP_SEARCH_FILTERS ?? ""),
+  LDAP_USE_TLS: entry("ldap.server.use_tls", bool("LDAP_USE_TLS", true)),
+  LDAP_CA_CERT_FILE: entry("ldap.server.ca_cert_file", (s): string | null => s.LDAP_CA_CERT_FILE ?? ""),
+  LDAP_VALIDATE_CERT: entry("ldap.server.validate_cert", bool("LDAP_VALIDATE_CERT", true)),
+  LDAP_CIPHERS: entry("ldap.server.ciphers", (s): string | null => s.LDAP_CIPHERS ?? "ALL"),
 } satisfies Record<string, Entry<unknown>>;
 
 export type ConfigKey = keyof typeof REGISTRY;
