@@ -102,6 +102,14 @@ for (const dialect of dialects) {
       expect(signToken({ id: admin.id }, TEST_SECRET)).toBe(t.tokenFor(admin.id));
     });
 
+    test("user_count follows accounts added after it was first counted", async () => {
+      const admin = await insertUser(t.ctx, { role: "admin" });
+      const token = t.tokenFor(admin.id);
+      const before = (await t.request("GET", "/api/config", { token })).body.user_count as number;
+      await insertUser(t.ctx, { role: "user" });
+      expect((await t.request("GET", "/api/config", { token })).body.user_count).toBe(before + 1);
+    });
+
     test("manifest and opensearch", async () => {
       const manifest = (await t.request("GET", "/manifest.json")).body;
       expect(manifest.name).toBe("Open WebUI");
