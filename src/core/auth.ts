@@ -30,7 +30,7 @@ export class Authenticator {
 
   /** The caller at `level`, or an HttpError; "optional" yields null instead of failing. */
   async authenticate(request: Request, level: AuthLevel): Promise<UserRow | null> {
-    if (level === "optional") return this.identify(request).catch(() => null);
+    if (level === "optional") return readToken(request) === null ? null : this.identify(request).catch(() => null);
     const user = await this.identify(request);
     if (level === "verified" && user.role !== "user" && user.role !== "admin") {
       throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);

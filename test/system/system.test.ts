@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createApp } from "../../src/app";
+import { createContext } from "../../src/context";
 import { signToken } from "../../src/core/jwt";
+import { createLogger } from "../../src/core/logger";
 import { startTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { dialects } from "../support/databases";
 import { insertUser } from "../support/users";
@@ -128,6 +131,31 @@ for (const dialect of dialects) {
         expect(res.body).toEqual({ detail: "Not Found" });
       }
       expect((await t.request("POST", "/api/nothing")).body).toEqual({ detail: "Not Found" });
+    });
+
+    test("at DEBUG each request is logged with its status; above DEBUG nothing is", async () => {
+      for (const level of ["DEBUG", "INFO"] as const) {
+        const lines: string[] = [];
+        const ctx = await createContext({
+          source: { DATA_DIR: t.database.dataDir, DATABASE_URL: t.database.url, WEBUI_SECRET_KEY: TEST_SECRET },
+          log: createLogger(level, (line) => lines.push(line)),
+        });
+        try {
+          const app = createApp(ctx);
+          await app.handle(new Request("http://localhost/health"));
+          await app.handle(new Request("http://localhost/api/v1/auths/signin", { method: "POST" }));
+          await Bun.sleep(20);
+          const logged = lines.filter((line) => line.includes("DEBUG"));
+          if (level === "DEBUG") {
+            expect(logged.some((line) => line.includes("GET /health 200"))).toBe(true);
+            expect(logged.some((line) => line.includes("POST /api/v1/auths/signin"))).toBe(true);
+          } else {
+            expect(logged).toEqual([]);
+          }
+        } finally {
+          await ctx.close();
+        }
+      }
     });
 
     test("the frontend build is served, with index.html for page paths", async () => {
