@@ -1,10 +1,12 @@
 // The single executable, built with package.json's own build command, run from a folder that has
-// nothing of this repository: it reads .env there, creates its database, serves, and stops on SIGTERM.
+// nothing of this repository: it reads .env there, creates its database, serves (including the
+// parts it loads on first use), and stops on SIGTERM.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import packageJson from "../../package.json";
+import { makeDocx, makePdf } from "../support/documents";
 
 const root = join(import.meta.dir, "..", "..");
 const buildDir = mkdtempSync(join(tmpdir(), "owb-build-"));
@@ -64,6 +66,32 @@ describe("executable", () => {
       expect(config.onboarding).toBe(true);
       const changelog = (await (await fetch(`${url}/api/changelog`)).json()) as Record<string, unknown>;
       expect(Object.keys(changelog).length).toBeGreaterThan(0);
+
+      // PDF and Word extraction load their libraries on first use: those parts must be inside.
+      const signup = await fetch(`${url}/api/v1/auths/signup`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "Admin", email: "admin@example.com", password: "password-1" }),
+      });
+      const { token } = (await signup.json()) as { token: string };
+      const documents = [
+        new File([makePdf(["Okapis live in forests."])], "a.pdf", { type: "application/pdf" }),
+        new File([await makeDocx(["Otters hold hands."])], "b.docx", {
+          type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }),
+      ];
+      for (const [file, text] of [[documents[0], "Okapis"], [documents[1], "Otters"]] as const) {
+        const form = new FormData();
+        form.append("file", file as File);
+        const response = await fetch(`${url}/api/v1/files/?process_in_background=false`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}` },
+          body: form,
+        });
+        const uploaded = (await response.json()) as { data: { status: string; content: string } };
+        expect(uploaded.data.status).toBe("completed");
+        expect(uploaded.data.content).toContain(text);
+      }
     } finally {
       child.kill("SIGTERM");
     }
