@@ -106,12 +106,23 @@ function pendingPart(ctx: AppContext, user: UserRow | null) {
 }
 
 /**
+ * Signed-in callers get `user_count`, which the frontend uses only for its licence-seat banner;
+ * counting it at most once a second keeps a database read off nearly every signed-in page load.
+ */
+const USER_COUNT_MAX_AGE_MS = 1_000;
+const signedInCounts = new WeakMap<AppContext, { n: number; at: number }>();
+
+/**
  * Anonymous callers only need to know whether any account exists; once one does, that stays
- * true, so the count is read from the database only for signed-in callers or on a fresh install.
+ * true, so for them the count is read only on a fresh install (and is then always exact).
  */
 async function knownUserCount(ctx: AppContext, user: UserRow | null): Promise<number> {
   if (user === null && ctx.hasUsers) return 1;
+  const now = Date.now();
+  const recent = user === null ? undefined : signedInCounts.get(ctx);
+  if (recent && now - recent.at < USER_COUNT_MAX_AGE_MS) return recent.n;
   const n = await countUsers(ctx.db);
   if (n > 0) ctx.hasUsers = true;
+  if (user !== null) signedInCounts.set(ctx, { n, at: now });
   return n;
 }

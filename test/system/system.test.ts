@@ -1,5 +1,5 @@
 // The foundation routes of main.py, on both databases.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { createApp } from "../../src/app";
 import { createContext } from "../../src/context";
 import { signToken } from "../../src/core/jwt";
 import { createLogger } from "../../src/core/logger";
+import { countUsers } from "../../src/users/repository";
 import { startTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { dialects } from "../support/databases";
 import { insertUser } from "../support/users";
@@ -105,12 +106,18 @@ for (const dialect of dialects) {
       expect(signToken({ id: admin.id }, TEST_SECRET)).toBe(t.tokenFor(admin.id));
     });
 
-    test("user_count follows accounts added after it was first counted", async () => {
+    test("user_count follows new accounts within a second", async () => {
       const admin = await insertUser(t.ctx, { role: "admin" });
       const token = t.tokenFor(admin.id);
-      const before = (await t.request("GET", "/api/config", { token })).body.user_count as number;
+      expect((await t.request("GET", "/api/config", { token })).body.user_count).toBeGreaterThan(0);
       await insertUser(t.ctx, { role: "user" });
-      expect((await t.request("GET", "/api/config", { token })).body.user_count).toBe(before + 1);
+      setSystemTime(new Date(Date.now() + 1_100));
+      try {
+        const counted = await countUsers(t.ctx.db);
+        expect((await t.request("GET", "/api/config", { token })).body.user_count).toBe(counted);
+      } finally {
+        setSystemTime();
+      }
     });
 
     test("manifest and opensearch", async () => {
