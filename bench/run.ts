@@ -1,4 +1,4 @@
-// `bun run bench [--seconds 5] [--warmup 1] [--rounds 3] [--connections 50] [--case name]
+// `bun run bench [--seconds 3] [--warmup 1] [--rounds 5] [--connections 50] [--case name]
 //  [--loader wrk|bun] [--no-build] [--no-python] [--startup-runs 5] [--out bench/RESULTS.md]`
 //
 // Builds the executable, starts it on fresh data folders to time the first 200, then loads
@@ -26,10 +26,10 @@ const SECRET = "bench-secret-key";
 const { values: args } = parseArgs({
   args: Bun.argv.slice(2),
   options: {
-    seconds: { type: "string", default: "5" },
+    seconds: { type: "string", default: "3" },
     warmup: { type: "string", default: "1" },
     connections: { type: "string", default: "50" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     case: { type: "string", multiple: true },
     loader: { type: "string" },
     build: { type: "boolean", default: true },

@@ -38,7 +38,7 @@ const median = (values: number[]) => {
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (n: number) => (Number.isFinite(n) ? `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms` : "–");
 const mb = (n: number) => `${n.toFixed(1)} MB`;
-const pct = (n: number) => `${Math.round(n * 100)}%`;
+const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 const met = (ok: boolean) => (ok ? "met" : "**missed**");
 
 export function renderResults(r: Results): string {
