@@ -48,7 +48,7 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
   writeFileSync(script, wrkScript(spec));
   try {
     const proc = Bun.spawn(
-      ["wrk", "-t1", `-c${spec.connections}`, `-d${spec.seconds}s`, "--latency", "-s", script, spec.url],
+      ["wrk", "-t1", `-c${spec.connections}`, `-d${spec.seconds}s`, "--timeout", "10s", "--latency", "-s", script, spec.url],
       { stdout: "pipe", stderr: "pipe" },
     );
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);

@@ -54,7 +54,7 @@ export function renderResults(r: Results): string {
     `* Date: ${r.date.replace("T", " ").replace(/\.\d+Z$/, " UTC")}`,
     `* Command: \`${r.command}\``,
     `* Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGb} GB RAM; ${machine.os}; Bun ${machine.bun}`,
-    `* Load: ${r.loader}, 1 thread, ${r.settings.connections} keep-alive connections, on loopback; per row ${r.settings.rounds} rounds of ${r.settings.warmup} s warm-up + ${r.settings.seconds} s, ours and raw taking turns, best round kept`,
+    `* Load: ${r.loader}, ${r.loader.startsWith("wrk") ? "1 thread" : "1 process"}, ${r.settings.connections} keep-alive connections, on loopback; per row ${r.settings.rounds} rounds of ${r.settings.warmup} s warm-up + ${r.settings.seconds} s, ours and raw taking turns, best round kept`,
     `* Machine load average (1 min) before / after the run: ${r.loadAverage.before[0]?.toFixed(2)} / ${r.loadAverage.after[0]?.toFixed(2)}`,
     `* Our server: the compiled executable (ENV=prod, GLOBAL_LOG_LEVEL=WARNING) on a fresh ${r.dialect === "sqlite" ? "SQLite" : "PostgreSQL"} database`,
     `* Raw: a bare \`Bun.serve\` answering our recorded responses byte for byte (status, headers, body)`,
