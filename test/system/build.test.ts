@@ -23,21 +23,29 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 
-async function waitForHealth(url: string, deadlineMs = 8_000): Promise<void> {
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port as number;
+  await probe.stop(true);
+  return port;
+}
+
+async function waitForHealth(url: string, child: Bun.Subprocess<"ignore", "pipe", "pipe">, deadlineMs = 15_000) {
   const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
+  while (Date.now() < until && child.exitCode === null) {
     try {
       if ((await fetch(`${url}/health`)).ok) return;
     } catch {}
     await Bun.sleep(10);
   }
-  throw new Error(`no answer from ${url}`);
+  if (child.exitCode === null) child.kill("SIGKILL");
+  throw new Error(`no answer from ${url} (exit ${await child.exited}): ${await new Response(child.stderr).text()}`);
 }
 
 describe("executable", () => {
   test("runs from an unrelated folder with its .env, embeds its text assets, exits 0 on SIGTERM", async () => {
     const folder = mkdtempSync(join(tmpdir(), "owb-run-"));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     writeFileSync(
       join(folder, ".env"),
       [`PORT=${port}`, "HOST=127.0.0.1", "DATA_DIR=./state", "WEBUI_SECRET_KEY=from-dotenv", 'WEBUI_NAME="Dotenv Name"', ""].join("\n"),
@@ -48,6 +56,7 @@ describe("executable", () => {
 
     const child = Bun.spawn([executable], {
       cwd: folder,
+      stdin: "ignore",
       // Only the environment a service manager would give; a real variable beats the .env file.
       env: { PATH: "/usr/bin:/bin", WEBUI_NAME: "Real Name" },
       stdout: "pipe",
@@ -55,7 +64,7 @@ describe("executable", () => {
     });
     try {
       const url = `http://127.0.0.1:${port}`;
-      await waitForHealth(url);
+      await waitForHealth(url, child);
       expect(existsSync(join(folder, "state", "webui.db"))).toBe(true);
       // The secret came from .env, so no key file was generated.
       expect(existsSync(join(folder, "state", ".webui_secret_key"))).toBe(false);
@@ -97,5 +106,5 @@ describe("executable", () => {
     }
     expect(await child.exited).toBe(0);
     rmSync(folder, { recursive: true, force: true });
-  }, 20_000);
+  }, 30_000);
 });
