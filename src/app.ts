@@ -9,6 +9,12 @@ import { authsRoutes } from "./auths/routes";
 import { configsRoutes } from "./configs/routes";
 import { groupsRoutes } from "./groups/routes";
 import { usersRoutes } from "./users/routes";
+import { promptsRoutes } from "./prompts/routes";
+import { toolsRoutes } from "./tools/routes";
+import { functionsRoutes } from "./functions/routes";
+import { memoriesRoutes } from "./memories/routes";
+import { notesRoutes } from "./notes/routes";
+import { channelsRoutes } from "./channels/routes";
 import { systemRoutes } from "./system/routes";
 import { filesRoutes } from "./files/routes";
 import { knowledgeRoutes } from "./knowledge/routes";
@@ -35,6 +41,12 @@ export function createApp(ctx: AppContext) {
     .use(usersRoutes(ctx))
     .use(groupsRoutes(ctx))
     .use(configsRoutes(ctx))
+    .use(promptsRoutes(ctx))
+    .use(toolsRoutes(ctx))
+    .use(functionsRoutes(ctx))
+    .use(memoriesRoutes(ctx))
+    .use(notesRoutes(ctx))
+    .use(channelsRoutes(ctx))
     .use(filesRoutes(ctx))
     .use(knowledgeRoutes(ctx))
     .use(retrievalRoutes(ctx));
