@@ -6,9 +6,44 @@ import { countUsers } from "../users/repository";
 import { updateCheckEnabled } from "./updates";
 import { VERSION } from "./version";
 
-export async function buildAppConfig(ctx: AppContext, user: UserRow | null) {
-  const { config, env } = ctx;
+/**
+ * The answer as JSON. It depends only on the caller's role, the user count, the environment and
+ * the stored settings, so its text is kept per (role, count) and dropped whenever a setting
+ * changes: serializing it was a third of the cost of a signed-in call. Whatever else the body
+ * comes to depend on must join the key, or the cache must go.
+ */
+export async function appConfigResponse(ctx: AppContext, user: UserRow | null): Promise<Response> {
   const userCount = await knownUserCount(ctx, user);
+  const texts = cachedTexts(ctx);
+  const key = `${user?.role ?? ""}:${userCount}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(appConfigBody(ctx, user, userCount));
+    if (texts.size >= 16) texts.clear();
+    texts.set(key, text);
+  }
+  return new Response(text, { headers: { "content-type": "application/json" } });
+}
+
+const textsByContext = new WeakMap<AppContext, Map<string, string>>();
+
+function cachedTexts(ctx: AppContext): Map<string, string> {
+  let texts = textsByContext.get(ctx);
+  if (!texts) {
+    const created = new Map<string, string>();
+    ctx.config.onChange(() => created.clear());
+    textsByContext.set(ctx, created);
+    texts = created;
+  }
+  return texts;
+}
+
+export async function buildAppConfig(ctx: AppContext, user: UserRow | null) {
+  return appConfigBody(ctx, user, await knownUserCount(ctx, user));
+}
+
+function appConfigBody(ctx: AppContext, user: UserRow | null, userCount: number) {
+  const { config, env } = ctx;
   const verified = user !== null && (user.role === "admin" || user.role === "user");
   const onedrive = config.get("ENABLE_ONEDRIVE_INTEGRATION");
   const raw = env.raw;

@@ -120,6 +120,22 @@ for (const dialect of dialects) {
       }
     });
 
+    test("a saved setting shows in the next /api/config of every kind of caller", async () => {
+      const admin = await insertUser(t.ctx, { role: "admin" });
+      const token = t.tokenFor(admin.id);
+      const before = await Promise.all([t.request("GET", "/api/config"), t.request("GET", "/api/config", { token })]);
+      expect(before.map((res) => res.body.features.enable_signup)).toEqual([true, true]);
+      expect(before[1]!.headers.get("content-type")).toBe("application/json");
+      await t.ctx.config.set({ ENABLE_SIGNUP: false, DEFAULT_LOCALE: "de-DE" });
+      try {
+        const after = await Promise.all([t.request("GET", "/api/config"), t.request("GET", "/api/config", { token })]);
+        expect(after.map((res) => res.body.features.enable_signup)).toEqual([false, false]);
+        expect(after.map((res) => res.body.default_locale)).toEqual(["de-DE", "de-DE"]);
+      } finally {
+        await t.ctx.config.set({ ENABLE_SIGNUP: true, DEFAULT_LOCALE: "" });
+      }
+    });
+
     test("manifest and opensearch", async () => {
       const manifest = (await t.request("GET", "/manifest.json")).body;
       expect(manifest.name).toBe("Open WebUI");
