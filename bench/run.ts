@@ -15,7 +15,7 @@ import type { BenchCase, BenchRequest, CaseContext, Caller } from "./case";
 import { freshDatabase, type FreshDatabase } from "./lib/database";
 import { loaderVersion, pickLoader, runLoad, type LoadResult } from "./lib/load";
 import { describeMachine } from "./lib/machine";
-import { freePort, listenerPid, memoryOf, startProcess, stopProcess, type Memory, type RunningProcess } from "./lib/process";
+import { cpuMicros, freePort, listenerPid, memoryOf, startProcess, stopProcess, type RunningProcess } from "./lib/process";
 import { responseKey, type RecordedResponse } from "./lib/raw-server";
 import { renderResults, type RequestResult, type Results } from "./lib/report";
 
@@ -180,26 +180,34 @@ async function send(baseUrl: string, requests: Resolved[], count: number, concur
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function measure(baseUrl: string, request: Resolved, headers: Record<string, string>): Promise<LoadResult> {
+async function measure(baseUrl: string, request: Resolved, headers: Record<string, string>, pid: number | null): Promise<LoadResult> {
   const spec = { url: `${baseUrl}${request.path}`, method: request.method, headers, body: request.body, connections };
   if (warmup > 0) await runLoad(loader, { ...spec, seconds: warmup });
-  return runLoad(loader, { ...spec, seconds });
+  const cpuBefore = pid ? cpuMicros(pid) : 0;
+  const result = await runLoad(loader, { ...spec, seconds });
+  if (pid && result.requests > 0) result.cpuUsPerRequest = (cpuMicros(pid) - cpuBefore) / result.requests;
+  return result;
 }
 
 /**
  * Ours and raw take turns for `rounds` rounds and each keeps its best round: other work on the
  * machine only ever slows a round down, so the best one is the closest to the server's own speed.
  */
-async function measurePair(oursUrl: string, rawUrl: string, request: Resolved) {
-  let ours: LoadResult | undefined;
-  let raw: LoadResult | undefined;
+async function measurePair(ours: RunningProcess, raw: RunningProcess, request: Resolved) {
+  const best = { ours: undefined as LoadResult | undefined, raw: undefined as LoadResult | undefined };
+  const cpu = { ours: Infinity, raw: Infinity };
   for (let round = 0; round < rounds; round++) {
-    const o = await measure(oursUrl, request, request.oursHeaders);
-    const r = await measure(rawUrl, request, request.oursHeaders);
-    if (!ours || o.rps > ours.rps) ours = o;
-    if (!raw || r.rps > raw.rps) raw = r;
+    for (const [who, server] of [["ours", ours], ["raw", raw]] as const) {
+      const result = await measure(server.url, request, request.oursHeaders, server.proc.pid);
+      if (!best[who] || result.rps > best[who].rps) best[who] = result;
+      cpu[who] = Math.min(cpu[who], result.cpuUsPerRequest ?? Infinity);
+    }
   }
-  return { ours: ours as LoadResult, raw: raw as LoadResult };
+  // Throughput and latency from the fastest round; CPU per answer, the lowest seen.
+  return {
+    ours: { ...(best.ours as LoadResult), cpuUsPerRequest: cpu.ours },
+    raw: { ...(best.raw as LoadResult), cpuUsPerRequest: cpu.raw },
+  };
 }
 
 async function main() {
@@ -266,9 +274,9 @@ async function main() {
     const results: RequestResult[] = [];
     for (const request of requests) {
       log(`load: ${request.label}`);
-      const pair = await measurePair(ours.url, raw.url, request);
+      const pair = await measurePair(ours, raw, request);
       // One round only: the reference is shared with others and two orders of magnitude slower.
-      const pythonResult = request.pythonHeaders ? await measure(pythonUrl, request, request.pythonHeaders) : undefined;
+      const pythonResult = request.pythonHeaders ? await measure(pythonUrl, request, request.pythonHeaders, pythonPid) : undefined;
       const bytes = Buffer.from(recorded[requests.indexOf(request)]?.body ?? "", "base64").length;
       results.push({ caseName: request.caseName, label: request.label, bytes, ...pair, python: pythonResult });
     }

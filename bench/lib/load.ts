@@ -20,6 +20,11 @@ export interface LoadResult {
   requests: number;
   /** Answers that were not 2xx/3xx, plus connection errors and timeouts. */
   failures: number;
+  /**
+   * The server's CPU time per answer, in microseconds, when its process could be watched. Other
+   * work on the machine changes it far less than it changes req/s.
+   */
+  cpuUsPerRequest?: number;
 }
 
 export type LoaderName = "wrk" | "bun";

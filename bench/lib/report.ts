@@ -40,6 +40,15 @@ const ms = (n: number) => (Number.isFinite(n) ? `${n < 10 ? n.toFixed(2) : n.toF
 const mb = (n: number) => `${n.toFixed(1)} MB`;
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 const met = (ok: boolean) => (ok ? "met" : "**missed**");
+const us = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? `${n.toFixed(1)} µs` : "–");
+const pctOrDash = (n: number | undefined) => (n === undefined ? "–" : pct(n));
+
+/** raw's CPU per answer over ours: the share of raw's capacity we reach when CPU is the limit. */
+function cpuRatio(q: RequestResult): number | undefined {
+  const ours = q.ours.cpuUsPerRequest;
+  const raw = q.raw.cpuUsPerRequest;
+  return ours && raw && Number.isFinite(ours) && Number.isFinite(raw) ? raw / ours : undefined;
+}
 
 export function renderResults(r: Results): string {
   const { machine, startup, memory } = r;
@@ -68,9 +77,18 @@ export function renderResults(r: Results): string {
     "|---|---|---|---|",
     `| first 200 after start, fresh data folder (median of ${startup.fresh.length}) | ≤ ${TARGETS.firstOkMs} ms | ${ms(freshMedian)} | ${met(freshMedian <= TARGETS.firstOkMs)} |`,
     `| idle RSS after start | ≤ ${TARGETS.idleRssMb} MB | ${mb(memory.idle.rssMb)} | ${met(memory.idle.rssMb <= TARGETS.idleRssMb)} |`,
-    ...configRows.map((q) => {
+    ...configRows.flatMap((q) => {
       const share = q.ours.rps / q.raw.rps;
-      return `| ${q.label}: share of raw Bun.serve req/s | ≥ ${pct(TARGETS.configShareOfRaw)} | ${pct(share)} | ${met(share >= TARGETS.configShareOfRaw)} |`;
+      const rows = [
+        `| ${q.label}: share of raw Bun.serve req/s | ≥ ${pct(TARGETS.configShareOfRaw)} | ${pct(share)} | ${met(share >= TARGETS.configShareOfRaw)} |`,
+      ];
+      const cpuShare = cpuRatio(q);
+      if (cpuShare !== undefined) {
+        rows.push(
+          `| ${q.label}: the same, from CPU time per answer (raw ÷ ours) | ≥ ${pct(TARGETS.configShareOfRaw)} | ${pct(cpuShare)} | ${met(cpuShare >= TARGETS.configShareOfRaw)} |`,
+        );
+      }
+      return rows;
     }),
     "",
     "## Throughput and latency",
@@ -100,6 +118,27 @@ export function renderResults(r: Results): string {
     }),
     "",
   ];
+  if (r.requests.some((q) => cpuRatio(q) !== undefined)) {
+    lines.push(
+      "## Server CPU time per answer",
+      "",
+      "User + system time of the server process (all threads) during a round, divided by the answers in",
+      "it; lowest round. It moves far less than req/s when other work shares the machine.",
+      "",
+      `| request | ours | raw | raw ÷ ours |${r.python ? " Python | Python ÷ ours |" : ""}`,
+      `|---|---:|---:|---:|${r.python ? "---:|---:|" : ""}`,
+      ...r.requests.map((q) => {
+        const cells = [q.label, us(q.ours.cpuUsPerRequest), us(q.raw.cpuUsPerRequest), pctOrDash(cpuRatio(q))];
+        if (r.python) {
+          const py = q.python?.cpuUsPerRequest;
+          const ours = q.ours.cpuUsPerRequest;
+          cells.push(us(py), py !== undefined && ours ? `${(py / ours).toFixed(0)}×` : "–");
+        }
+        return `| ${cells.join(" | ")} |`;
+      }),
+      "",
+    );
+  }
   const failures = r.requests.flatMap((q) =>
     (["ours", "raw", "python"] as const).flatMap((who) => {
       const result = q[who];
