@@ -7,12 +7,12 @@ import { updateCheckEnabled } from "./updates";
 import { VERSION } from "./version";
 
 /**
- * The answer as JSON. It depends only on the caller's role, the user count, the environment and
- * the stored settings, so its text is kept per (role, count) and dropped whenever a setting
+ * The answer as JSON text. It depends only on the caller's role, the user count, the environment
+ * and the stored settings, so the text is kept per (role, count) and dropped whenever a setting
  * changes: serializing it was a third of the cost of a signed-in call. Whatever else the body
  * comes to depend on must join the key, or the cache must go.
  */
-export async function appConfigResponse(ctx: AppContext, user: UserRow | null): Promise<Response> {
+export async function appConfigJson(ctx: AppContext, user: UserRow | null): Promise<string> {
   const userCount = await knownUserCount(ctx, user);
   const texts = cachedTexts(ctx);
   const key = `${user?.role ?? ""}:${userCount}`;
@@ -22,7 +22,7 @@ export async function appConfigResponse(ctx: AppContext, user: UserRow | null): 
     if (texts.size >= 16) texts.clear();
     texts.set(key, text);
   }
-  return new Response(text, { headers: { "content-type": "application/json" } });
+  return text;
 }
 
 const textsByContext = new WeakMap<AppContext, Map<string, string>>();
