@@ -38,9 +38,7 @@ export function createApp(ctx: AppContext) {
         return new Response(JSON.stringify(responseValue), set as ResponseInit);
       }
     })
-    .onAfterResponse(({ request, set, path }) => {
-      if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
-    })
+    .use(requestLogFor(ctx))
     .use(systemRoutes(ctx))
     .use(authsRoutes(ctx))
     .use(usersRoutes(ctx))
@@ -71,6 +69,14 @@ function corsFor(ctx: AppContext) {
     credentials: !any,
     exposeHeaders: ["Content-Disposition"],
     maxAge: 600,
+  });
+}
+
+/** One line per request at DEBUG; otherwise no hook at all, since each hook costs every request. */
+function requestLogFor(ctx: AppContext) {
+  if (!ctx.log.enabled("DEBUG")) return new Elysia({ name: "no-request-log" });
+  return new Elysia({ name: "request-log" }).onAfterResponse({ as: "global" }, ({ request, set, path }) => {
+    ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
   });
 }
 
