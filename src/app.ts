@@ -4,12 +4,22 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia, ValidationError } from "elysia";
 import type { AppContext } from "./context";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
+import { realtimeRoutes } from "./realtime/routes";
 import { serveFrontend } from "./system/static";
 import { authsRoutes } from "./auths/routes";
 import { configsRoutes } from "./configs/routes";
 import { groupsRoutes } from "./groups/routes";
 import { usersRoutes } from "./users/routes";
+import { promptsRoutes } from "./prompts/routes";
+import { toolsRoutes } from "./tools/routes";
+import { functionsRoutes } from "./functions/routes";
+import { memoriesRoutes } from "./memories/routes";
+import { notesRoutes } from "./notes/routes";
+import { channelsRoutes } from "./channels/routes";
 import { systemRoutes } from "./system/routes";
+import { filesRoutes } from "./files/routes";
+import { knowledgeRoutes } from "./knowledge/routes";
+import { retrievalRoutes } from "./retrieval/routes";
 import { chatsRoutes } from "./chats/routes";
 import { foldersRoutes } from "./folders/routes";
 import { VERSION } from "./system/version";
@@ -28,14 +38,22 @@ export function createApp(ctx: AppContext) {
         return new Response(JSON.stringify(responseValue), set as ResponseInit);
       }
     })
-    .onAfterResponse(({ request, set, path }) => {
-      if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
-    })
+    .use(requestLogFor(ctx))
     .use(systemRoutes(ctx))
     .use(authsRoutes(ctx))
     .use(usersRoutes(ctx))
     .use(groupsRoutes(ctx))
     .use(configsRoutes(ctx))
+    .use(promptsRoutes(ctx))
+    .use(toolsRoutes(ctx))
+    .use(functionsRoutes(ctx))
+    .use(memoriesRoutes(ctx))
+    .use(notesRoutes(ctx))
+    .use(channelsRoutes(ctx))
+    .use(filesRoutes(ctx))
+    .use(knowledgeRoutes(ctx))
+    .use(retrievalRoutes(ctx))
+    .use(realtimeRoutes(ctx))
     .use(chatsRoutes(ctx))
     .use(foldersRoutes(ctx));
 }
@@ -51,6 +69,14 @@ function corsFor(ctx: AppContext) {
     credentials: !any,
     exposeHeaders: ["Content-Disposition"],
     maxAge: 600,
+  });
+}
+
+/** One line per request at DEBUG; otherwise no hook at all, since each hook costs every request. */
+function requestLogFor(ctx: AppContext) {
+  if (!ctx.log.enabled("DEBUG")) return new Elysia({ name: "no-request-log" });
+  return new Elysia({ name: "request-log" }).onAfterResponse({ as: "global" }, ({ request, set, path }) => {
+    ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
   });
 }
 

@@ -11,6 +11,7 @@ export const ERROR_MESSAGES = {
     "Uh-oh! This email is already registered. Sign in with your existing account or choose another email to start anew.",
   PASSWORD_TOO_LONG:
     "Uh-oh! The password you entered is too long. Please make sure your password is less than 72 bytes long.",
+  COMMAND_TAKEN: "Uh-oh! This command is already registered. Please choose another command string.",
   INVALID_TOKEN: "Your session has expired or the token is invalid. Please sign in again.",
   INVALID_CRED: "The email or password provided is incorrect. Please check for typos and try logging in again.",
   INVALID_EMAIL_FORMAT:
@@ -36,7 +37,28 @@ export const ERROR_MESSAGES = {
   MALICIOUS: "Unusual activities detected, please try again in a few minutes.",
   NOT_AUTHENTICATED: "Not authenticated",
   USER_MISMATCH: "User mismatch. Please sign in again.",
+  FILE_EXISTS: "Uh-oh! This file is already registered. Please choose another file.",
+  ID_TAKEN: "Uh-oh! This id is already registered. Please choose another id string.",
+  FILE_NOT_SUPPORTED:
+    "Oops! It seems like the file format you're trying to upload is not supported. Please upload a file with a supported format and try again.",
+  EMPTY_CONTENT: "The content provided is empty. Please ensure that there is text or data present before proceeding.",
+  DUPLICATE_CONTENT: "Duplicate content detected. Please provide unique content to proceed.",
+  FILE_NOT_PROCESSED:
+    "Extracted content is not available for this file. Please ensure that the file is processed before proceeding.",
+  INVALID_URL: "Oops! The URL you provided is invalid. Please double-check and try again.",
+  WEB_SEARCH_ERROR: "Oops! Something went wrong while searching the web.",
 } as const;
+
+/** Open WebUI's ERROR_MESSAGES.DEFAULT(err): the generic text, or `[ERROR: <err>]`. */
+export function defaultError(err?: unknown): string {
+  const text = err instanceof Error ? err.message : err === undefined || err === null ? "" : String(err);
+  return text ? `[ERROR: ${text}]` : ERROR_MESSAGES.DEFAULT;
+}
+
+/** Open WebUI's ERROR_MESSAGES.FILE_TOO_LARGE(size). */
+export function fileTooLarge(size: string): string {
+  return `Oops! The file you're trying to upload is too large. Please upload a file that is less than ${size}.`;
+}
 
 export class HttpError extends Error {
   constructor(
@@ -66,3 +88,6 @@ export function json(status: number, body: unknown, headers: [string, string][] 
     headers: [["content-type", "application/json"], ...headers],
   });
 }
+
+/** A JSON `null` body (Elysia would otherwise send an empty one). */
+export const jsonNull = () => json(200, null);

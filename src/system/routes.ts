@@ -4,12 +4,15 @@ import { authGuard } from "../core/auth";
 import { notFound } from "../core/errors";
 import type { AppContext } from "../context";
 import { ping } from "../db/client";
-import { buildAppConfig } from "./app-config";
+import { appConfigJson } from "./app-config";
 import { CHANGELOG } from "./changelog";
 import { serveStatic } from "./static";
+import { DEFAULT_RELEASES_URL, ReleaseChecker, updateCheckEnabled } from "./updates";
 import { VERSION } from "./version";
 
 export function systemRoutes(ctx: AppContext) {
+  const checkUpdates = updateCheckEnabled(ctx.env.raw);
+  const releases = new ReleaseChecker({ url: ctx.env.raw.VERSION_UPDATE_CHECK_URL || DEFAULT_RELEASES_URL, log: ctx.log });
   return new Elysia({ name: "system" })
     .use(authGuard(ctx))
     .get("/health", () => ({ status: true }), { detail: { tags: ["system"] } })
@@ -22,8 +25,21 @@ export function systemRoutes(ctx: AppContext) {
       { detail: { tags: ["system"] } },
     )
     .get("/api/version", () => ({ version: VERSION }), { detail: { tags: ["system"] } })
+    .get(
+      "/api/version/updates",
+      async () => ({ current: VERSION, latest: checkUpdates ? await releases.latestVersion() : VERSION }),
+      { auth: "verified", detail: { tags: ["system"] } },
+    )
     .get("/api/changelog", () => CHANGELOG, { detail: { tags: ["system"] } })
-    .get("/api/config", ({ user }) => buildAppConfig(ctx, user), { optionalAuth: true, detail: { tags: ["system"] } })
+    .get(
+      "/api/config",
+      ({ user, set }) => {
+        // Text (not a Response) so Elysia builds the answer once, with the CORS headers.
+        set.headers["content-type"] = "application/json";
+        return appConfigJson(ctx, user);
+      },
+      { optionalAuth: true, detail: { tags: ["system"] } },
+    )
     .get("/manifest.json", () => manifest(ctx), { detail: { tags: ["system"] } })
     .get("/opensearch.xml", () => opensearch(ctx), { detail: { tags: ["system"] } })
     .get(

@@ -22,6 +22,7 @@ import {
   USER_ORDER_COLUMNS,
   type UserOrder,
 } from "./repository";
+import { dropMemoryIndex, keepIndex } from "../memories/vectors";
 import { toUserModel } from "./views";
 
 const PAGE_SIZE = 30;
@@ -34,8 +35,8 @@ const ListQuery = t.Object({
 });
 
 export function usersRoutes(ctx: AppContext) {
-  /** "Is this account connected right now": from the realtime pools when they are running. */
-  const isActive = (userId: string) => ctx.isUserActive?.(userId) ?? false;
+  /** "Is this account connected right now": from the realtime pools (every instance's with Redis). */
+  const isActive = (userId: string) => ctx.usage.isUserActive(userId);
 
   return new Elysia({ name: "users", prefix: "/api/v1/users" })
     .use(authGuard(ctx))
@@ -147,7 +148,7 @@ export function usersRoutes(ctx: AppContext) {
           : params.user_id;
         const found = ownerId ? await findUserById(ctx.db, ownerId) : undefined;
         if (!found) throw badRequest(ERROR_MESSAGES.USER_NOT_FOUND);
-        return { name: found.name, profile_image_url: found.profile_image_url, active: isActive(found.id) };
+        return { name: found.name, profile_image_url: found.profile_image_url, active: await isActive(found.id) };
       },
       { auth: "verified", detail: { tags: ["users"] } },
     )
@@ -226,6 +227,7 @@ export function usersRoutes(ctx: AppContext) {
         }
         if (!(await deleteUserAndData(ctx.db, params.user_id))) throw badRequest(ERROR_MESSAGES.USER_NOT_FOUND);
         ctx.auth.forget(params.user_id);
+        await keepIndex(ctx, "dropping a deleted user's memories", () => dropMemoryIndex(ctx, params.user_id));
         return true;
       },
       { auth: "admin", detail: { tags: ["users"] } },
