@@ -32,12 +32,14 @@ export function clearCookie(name: string): string {
 }
 
 /** Defaults OR'ed with the permissions of every group the user belongs to. */
-export async function effectivePermissions(ctx: AppContext, userId: string): Promise<PermissionTree> {
-  const groups = await listGroupsOfMember(ctx.db, userId);
-  return mergePermissions(
-    ctx.config.get("USER_PERMISSIONS"),
-    groups.map((g) => g.permissions),
-  );
+export function effectivePermissions(ctx: AppContext, userId: string): Promise<PermissionTree> {
+  return ctx.auth.permissionsOf(userId, async () => {
+    const groups = await listGroupsOfMember(ctx.db, userId);
+    return mergePermissions(
+      ctx.config.get("USER_PERMISSIONS"),
+      groups.map((g) => g.permissions),
+    );
+  });
 }
 
 export async function sessionUser(ctx: AppContext, user: UserRow, issued: IssuedToken) {

@@ -6,6 +6,7 @@ import type { AppContext } from "../context";
 import { findUserByApiKey, findUserById, touchLastActive, type UserRow } from "../users/repository";
 import { ERROR_MESSAGES, HttpError } from "./errors";
 import { verifyToken } from "./jwt";
+import type { PermissionTree } from "./permissions";
 
 export type AuthLevel = "optional" | "any" | "verified" | "admin";
 
@@ -33,8 +34,13 @@ export class Authenticator {
   private tokens = new Map<string, { id: string; exp?: number }>();
   private users = new Map<string, { row: UserRow; at: number }>();
   private lastActiveWrite = new Map<string, number>();
+  private permissions = new Map<string, { tree: PermissionTree; at: number }>();
 
-  constructor(private readonly ctx: Pick<AppContext, "db" | "config" | "env" | "secretKey" | "log">) {}
+  constructor(private readonly ctx: Pick<AppContext, "db" | "config" | "env" | "secretKey" | "log">) {
+    ctx.config.onChange((changed) => {
+      if ("USER_PERMISSIONS" in changed) this.permissions.clear();
+    });
+  }
 
   /** The caller at `level`, or an HttpError; "optional" yields null instead of failing. */
   async authenticate(request: Request, level: AuthLevel, options: AuthOptions = {}): Promise<UserRow | null> {
@@ -48,9 +54,24 @@ export class Authenticator {
     return user;
   }
 
-  /** Drops cached copies of a user after a change (role, key, deletion). */
+  /** Drops cached copies of a user after a change (role, key, groups, deletion). */
   forget(userId: string): void {
     this.users.delete(userId);
+    this.permissions.delete(userId);
+  }
+
+  /**
+   * A user's effective permissions, computed at most every few seconds: every page load reads
+   * them, and they change only with the user's groups (forget) or the defaults (cleared here).
+   */
+  async permissionsOf(userId: string, compute: () => Promise<PermissionTree>): Promise<PermissionTree> {
+    const cached = this.permissions.get(userId);
+    const now = Date.now();
+    if (cached && now - cached.at < USER_CACHE_MS) return cached.tree;
+    const tree = await compute();
+    if (this.permissions.size >= TOKEN_CACHE_SIZE) this.permissions.clear();
+    this.permissions.set(userId, { tree, at: now });
+    return tree;
   }
 
   private async identify(request: Request, recordActivity: boolean): Promise<UserRow> {

@@ -86,7 +86,9 @@ export function groupsRoutes(ctx: AppContext) {
     .delete(
       "/id/:id/delete",
       async ({ params }) => {
-        if (!(await deleteGroup(ctx.db, params.id))) throw badRequest("[ERROR: Error deleting group]");
+        const row = await findGroup(ctx.db, params.id);
+        if (!row || !(await deleteGroup(ctx.db, params.id))) throw badRequest("[ERROR: Error deleting group]");
+        forgetMembers(ctx, memberIds(row));
         return true;
       },
       { auth: "admin", detail: { tags: ["groups"] } },

@@ -94,3 +94,29 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe("permissions follow group changes at once", () => {
+  test("joining, leaving and deleting a group, and new defaults, show in the next read", async () => {
+    const t = await startTestApp("sqlite");
+    const admin = await signUp(t, "admin@example.com");
+    const user = await addUser(t, admin, "member@example.com");
+    const read = async () => (await t.request("GET", "/api/v1/users/permissions", { token: user.token })).body.workspace;
+    expect((await read()).models).toBe(false);
+    const group = await t.request("POST", "/api/v1/groups/create", {
+      token: admin.token,
+      body: { name: "Modelers", description: "", permissions: { workspace: { models: true } } },
+    });
+    await t.request("POST", `/api/v1/groups/id/${group.body.id}/users/add`, { token: admin.token, body: { user_ids: [user.id] } });
+    expect((await read()).models).toBe(true);
+    await t.request("DELETE", `/api/v1/groups/id/${group.body.id}/delete`, { token: admin.token });
+    expect((await read()).models).toBe(false);
+    const defaults = (await t.request("GET", "/api/v1/users/default/permissions", { token: admin.token })).body;
+    await t.request("POST", "/api/v1/users/default/permissions", {
+      token: admin.token,
+      body: { ...defaults, workspace: { ...defaults.workspace, prompts: true } },
+    });
+    expect((await read()).prompts).toBe(true);
+    await t.close();
+    await t.database.drop();
+  });
+});
