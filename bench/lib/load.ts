@@ -66,12 +66,15 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
 
 function wrkScript(spec: LoadSpec): string {
   const lines = [`wrk.method = ${luaString(spec.method)}`];
-  for (const [name, value] of Object.entries(spec.headers)) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
+  for (const [name, value] of Object.entries(spec.headers)) lines.push(`wrk.headers[ ${luaString(name)} ] = ${luaString(value)}`);
   if (spec.body !== undefined) lines.push(`wrk.body = ${luaString(spec.body)}`);
   return `${lines.join("\n")}\n`;
 }
 
-/** A Lua long-bracket string whose level does not occur in the text. */
+/**
+ * A Lua long-bracket string whose level does not occur in the text. As a table key it needs
+ * spaces inside the index brackets: `t[[[x]]]` would read as a call `t [[x]]` followed by `]`.
+ */
 function luaString(text: string): string {
   let level = "";
   while (text.includes(`]${level}]`)) level += "=";

@@ -4,7 +4,6 @@ import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard, readToken } from "../core/auth";
 import { ERROR_MESSAGES, HttpError, badRequest } from "../core/errors";
-import { verifyToken } from "../core/jwt";
 import { findUserByEmail, findFirstUser, ROLES, updateUser, type Role, type UserRow } from "../users/repository";
 import { toUserBrief } from "../users/views";
 import { adminConfigRoutes } from "./admin-config";
@@ -121,9 +120,9 @@ export function authsRoutes(ctx: AppContext) {
       "/",
       async ({ request, user, set }) => {
         const token = readToken(request) as string;
-        const payload = token.startsWith("sk-") ? null : verifyToken(token, ctx.secretKey);
-        const expiresAt = typeof payload?.exp === "number" ? payload.exp : null;
-        if (payload) set.headers["set-cookie"] = tokenCookie(ctx, token, expiresAt);
+        const isJwt = !token.startsWith("sk-");
+        const expiresAt = isJwt ? ctx.auth.expiryOf(token) : null;
+        if (isJwt) set.headers["set-cookie"] = tokenCookie(ctx, token, expiresAt);
         return {
           ...(await sessionUser(ctx, user, { token, expiresAt })),
           bio: user.bio ?? null,

@@ -54,6 +54,11 @@ export class Authenticator {
     return user;
   }
 
+  /** The `exp` of a JWT this authenticator accepted (null: never expires), without re-verifying. */
+  expiryOf(token: string): number | null {
+    return this.verify(token)?.exp ?? null;
+  }
+
   /** Drops cached copies of a user after a change (role, key, groups, deletion). */
   forget(userId: string): void {
     this.users.delete(userId);
@@ -111,7 +116,7 @@ export class Authenticator {
     return user;
   }
 
-  private verify(token: string): { id: string } | null {
+  private verify(token: string): { id: string; exp?: number } | null {
     const cached = this.tokens.get(token);
     const now = Date.now() / 1000;
     if (cached) return cached.exp === undefined || cached.exp > now ? cached : null;
