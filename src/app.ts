@@ -5,6 +5,9 @@ import { Elysia, ValidationError } from "elysia";
 import type { AppContext } from "./context";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
 import { serveFrontend } from "./system/static";
+import { authsRoutes } from "./auths/routes";
+import { groupsRoutes } from "./groups/routes";
+import { usersRoutes } from "./users/routes";
 import { systemRoutes } from "./system/routes";
 import { VERSION } from "./system/version";
 
@@ -16,7 +19,10 @@ export function createApp(ctx: AppContext) {
     .onAfterResponse(({ request, set, path }) => {
       if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
     })
-    .use(systemRoutes(ctx));
+    .use(systemRoutes(ctx))
+    .use(authsRoutes(ctx))
+    .use(usersRoutes(ctx))
+    .use(groupsRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;
@@ -28,6 +34,7 @@ function corsFor(ctx: AppContext) {
   return cors({
     origin: any ? "*" : origins,
     credentials: !any,
+    exposeHeaders: ["Content-Disposition"],
     maxAge: 600,
   });
 }

@@ -1,5 +1,7 @@
 // Everything a request handler may need, built once at start and passed to each feature plugin.
+import type Redis from "ioredis";
 import { createLogger, type Logger } from "./core/logger";
+import { connectRedis } from "./core/redis";
 import { AppConfig } from "./core/config";
 import { Authenticator } from "./core/auth";
 import { readEnv, type Env, type Source } from "./core/env";
@@ -14,6 +16,10 @@ export interface AppContext {
   config: AppConfig;
   secretKey: string;
   auth: Authenticator;
+  /** Present when REDIS_URL is set. */
+  redis?: Redis;
+  /** Whether the user has a live socket; provided by the realtime layer when it runs. */
+  isUserActive?: (userId: string) => boolean;
   /** Set once the first account exists; it never becomes false again while running. */
   hasUsers: boolean;
   close(): Promise<void>;
@@ -35,6 +41,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
     const state = await prepareDatabase(db);
     log.info(`database ${state === "created" ? "created" : "opened"} (${env.database.dialect})`);
     const config = await AppConfig.load(db, env);
+    const redis = env.redisUrl ? connectRedis(env.redisUrl, log) : undefined;
     const ctx: AppContext = {
       env,
       log,
@@ -42,8 +49,12 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       config,
       secretKey,
       hasUsers: false,
+      redis,
       auth: undefined as unknown as Authenticator,
-      close: () => db.close(),
+      close: async () => {
+        redis?.disconnect();
+        await db.close();
+      },
     };
     ctx.auth = new Authenticator(ctx);
     return ctx;

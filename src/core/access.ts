@@ -1,56 +1,50 @@
-// Open WebUI's access_control JSON and group membership, shared by every area that stores it
-// (models, knowledge, prompts, tools, notes, channels, files).
-//
-// access_control: null (or JSON null) = public: everyone may read, only the owner (and admins)
-// may write; {} = private; otherwise {"read": {"group_ids": [...], "user_ids": [...]},
-// "write": {...}}. A user belongs to a group when its id is in the group's `user_ids` array.
-import { like, sql, type SQL } from "drizzle-orm";
-import type { AnyColumn } from "drizzle-orm";
+// Open WebUI's access_control JSON on models, knowledge, prompts, tools, notes, channels, files:
+//   null (or JSON null)  public: every verified user may read; only the owner (or an admin) writes
+//   {}                   private: the owner only
+//   {read: {group_ids, user_ids}, write: {group_ids, user_ids}}   those users and groups
+// Owners are let through by callers; "write" does not imply "read" here, as in the reference.
+import { sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { mergePermissions, type PermissionTree } from "./permissions";
+import { listGroupsOfMember } from "../groups/repository";
+import type { PermissionTree } from "./permissions";
 
 export type AccessType = "read" | "write";
+
+export function hasAccess(
+  userId: string,
+  userGroupIds: Iterable<string>,
+  type: AccessType,
+  accessControl: unknown,
+  strict = true,
+): boolean {
+  if (accessControl === null || accessControl === undefined) return strict ? type === "read" : true;
+  if (typeof accessControl !== "object" || Array.isArray(accessControl)) return false;
+  const rule = (accessControl as Record<string, unknown>)[type];
+  if (typeof rule !== "object" || rule === null) return false;
+  const { user_ids: userIds, group_ids: groupIds } = rule as { user_ids?: unknown; group_ids?: unknown };
+  if (Array.isArray(userIds) && userIds.includes(userId)) return true;
+  if (!Array.isArray(groupIds)) return false;
+  for (const groupId of userGroupIds) if (groupIds.includes(groupId)) return true;
+  return false;
+}
 
 export interface GroupMembership {
   id: string;
   permissions: unknown;
 }
 
-/** Groups whose `user_ids` contain the user (LIKE narrows in SQL, the exact check runs here). */
+/** The groups a user belongs to (their `user_ids` hold the user's id). */
 export async function groupsOf(db: Db, userId: string): Promise<GroupMembership[]> {
-  const { group } = db.t;
-  const rows = await db.read
-    .select({ id: group.id, permissions: group.permissions, user_ids: group.user_ids })
-    .from(group)
-    .where(like(sql`CAST(${group.user_ids} AS TEXT)`, `%${JSON.stringify(userId)}%`));
-  return rows
-    .filter((row) => Array.isArray(row.user_ids) && row.user_ids.includes(userId))
-    .map(({ id, permissions }) => ({ id, permissions }));
+  return (await listGroupsOfMember(db, userId)).map((g) => ({ id: g.id, permissions: g.permissions }));
 }
 
 export async function groupIdsOf(db: Db, userId: string): Promise<string[]> {
   return (await groupsOf(db, userId)).map((g) => g.id);
 }
 
-/** has_access of the reference (strict mode): the in-memory form of `accessGranted`. */
-export function hasAccess(
-  userId: string,
-  type: AccessType,
-  accessControl: unknown,
-  groupIds: readonly string[],
-): boolean {
-  if (accessControl === null || accessControl === undefined) return type === "read";
-  if (typeof accessControl !== "object" || Array.isArray(accessControl)) return false;
-  const grant = (accessControl as Record<string, unknown>)[type];
-  if (typeof grant !== "object" || grant === null) return false;
-  const { user_ids: users, group_ids: groups } = grant as Record<string, unknown>;
-  if (Array.isArray(users) && users.includes(userId)) return true;
-  return Array.isArray(groups) && groups.some((id) => groupIds.includes(id as string));
-}
-
 /**
- * The same rule as an SQL condition on an access_control column, so owner-scoped queries can
- * carry it in the WHERE clause. Malformed JSON values grant nothing and never raise.
+ * The `hasAccess` rule as an SQL condition on an access_control column, so owner-scoped queries
+ * carry it in their WHERE clause. Malformed JSON grants nothing and never raises.
  */
 export function accessGranted(
   db: Db,
@@ -59,44 +53,26 @@ export function accessGranted(
   userId: string,
   groupIds: readonly string[],
 ): SQL {
-  const isPublic =
-    db.dialect === "sqlite"
-      ? sql`(${column} IS NULL OR ${column} = 'null')`
-      : sql`(${column} IS NULL OR json_typeof(${column}) = 'null')`;
-  const path = `$.${type}`;
+  const ids = (list: readonly string[]) => sql.join(list.map((id) => sql`${id}`), sql`, `);
   if (db.dialect === "sqlite") {
-    const inUsers = sql`EXISTS (SELECT 1 FROM json_each(${column}, ${`${path}.user_ids`}) WHERE value = ${userId})`;
+    const isPublic = sql`(${column} IS NULL OR ${column} = 'null')`;
+    const inUsers = sql`EXISTS (SELECT 1 FROM json_each(${column}, ${`$.${type}.user_ids`}) WHERE value = ${userId})`;
     const inGroups =
       groupIds.length === 0
         ? sql`0`
-        : sql`EXISTS (SELECT 1 FROM json_each(${column}, ${`${path}.group_ids`}) WHERE value IN (${sql.join(
-            groupIds.map((id) => sql`${id}`),
-            sql`, `,
-          )}))`;
+        : sql`EXISTS (SELECT 1 FROM json_each(${column}, ${`$.${type}.group_ids`}) WHERE value IN (${ids(groupIds)}))`;
     const granted = sql`(CASE WHEN json_valid(${column}) THEN (${inUsers} OR ${inGroups}) ELSE 0 END)`;
     return type === "read" ? sql`(${isPublic} OR ${granted})` : sql`(NOT ${isPublic} AND ${granted})`;
   }
-  const list = sql`(${column}::jsonb #> ${`{${type},user_ids}`}::text[])`;
+  const isPublic = sql`(${column} IS NULL OR json_typeof(${column}) = 'null')`;
+  const users = sql`(${column}::jsonb #> ${`{${type},user_ids}`}::text[])`;
   const groups = sql`(${column}::jsonb #> ${`{${type},group_ids}`}::text[])`;
-  const inUsers = sql`coalesce(${list} @> to_jsonb(${userId}::text), false)`;
+  const inUsers = sql`coalesce(${users} @> to_jsonb(${userId}::text), false)`;
   const inGroups =
-    groupIds.length === 0
-      ? sql`false`
-      : sql`coalesce(jsonb_exists_any(${groups}, ARRAY[${sql.join(
-          groupIds.map((id) => sql`${id}`),
-          sql`, `,
-        )}]::text[]), false)`;
+    groupIds.length === 0 ? sql`false` : sql`coalesce(jsonb_exists_any(${groups}, ARRAY[${ids(groupIds)}]::text[]), false)`;
   return type === "read"
     ? sql`(${isPublic} OR ${inUsers} OR ${inGroups})`
     : sql`(NOT ${isPublic} AND (${inUsers} OR ${inGroups}))`;
-}
-
-/** A user's effective permissions: the defaults OR every group's (get_permissions). */
-export function effectivePermissions(defaults: PermissionTree, groups: GroupMembership[]): PermissionTree {
-  return mergePermissions(
-    defaults,
-    groups.map((g) => g.permissions),
-  );
 }
 
 /** has_permission("workspace.models", …): any group granting it, else the defaults. */

@@ -32,6 +32,7 @@ export const ERROR_MESSAGES = {
   API_KEY_CREATION_NOT_ALLOWED: "API key creation is not allowed in the environment.",
   CREATE_API_KEY_ERROR:
     "Oops! Something went wrong while creating your API key. Please try again later. If the issue persists, contact support for assistance.",
+  RATE_LIMIT_EXCEEDED: "API rate limit exceeded",
   MALICIOUS: "Unusual activities detected, please try again in a few minutes.",
   NOT_AUTHENTICATED: "Not authenticated",
   USER_MISMATCH: "User mismatch. Please sign in again.",

@@ -344,12 +344,12 @@ export class ModelCatalog {
     if (model.arena) {
       const meta = isRecord(model.info) && isRecord(model.info.meta) ? model.info.meta : {};
       const control = "access_control" in meta ? meta.access_control : {};
-      return hasAccess(viewer.id, "read", control, groupIds);
+      return hasAccess(viewer.id, groupIds, "read", control);
     }
     const row = this.rowsById.get(model.id as string);
     if (!row) return false;
     if (viewer.role === "admin" && this.settings.bypassAdminAccess) return true;
-    return row.user_id === viewer.id || hasAccess(viewer.id, "read", row.access_control, groupIds);
+    return row.user_id === viewer.id || hasAccess(viewer.id, groupIds, "read", row.access_control);
   }
 
   async groupIds(userId: string): Promise<string[]> {
@@ -368,7 +368,7 @@ export class ModelCatalog {
     const groupIds = await this.groupIds(viewer.id);
     return items.filter((item) => {
       const row = this.rowsById.get(idOf(item));
-      return Boolean(row && (row.user_id === viewer.id || hasAccess(viewer.id, "read", row.access_control, groupIds)));
+      return Boolean(row && (row.user_id === viewer.id || hasAccess(viewer.id, groupIds, "read", row.access_control)));
     });
   }
 

@@ -96,7 +96,7 @@ export async function applyModelRow(
     }
     if (!bypassFilter && user.role === "user") {
       const groupIds = await groupIdsOf(ctx.db, user.id);
-      if (row.user_id !== user.id && !hasAccess(user.id, "read", row.access_control, groupIds)) {
+      if (row.user_id !== user.id && !hasAccess(user.id, groupIds, "read", row.access_control)) {
         throw new HttpError(403, "Model not found");
       }
     }
