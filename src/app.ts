@@ -8,6 +8,11 @@ import { serveFrontend } from "./system/static";
 import { authsRoutes } from "./auths/routes";
 import { groupsRoutes } from "./groups/routes";
 import { usersRoutes } from "./users/routes";
+import { chatRoutes } from "./chat/routes";
+import { modelsRoutes } from "./models/routes";
+import { ollamaRoutes } from "./ollama/routes";
+import { openaiRoutes } from "./openai/routes";
+import { tasksRoutes } from "./tasks/routes";
 import { systemRoutes } from "./system/routes";
 import { VERSION } from "./system/version";
 
@@ -22,7 +27,12 @@ export function createApp(ctx: AppContext) {
     .use(systemRoutes(ctx))
     .use(authsRoutes(ctx))
     .use(usersRoutes(ctx))
-    .use(groupsRoutes(ctx));
+    .use(groupsRoutes(ctx))
+    .use(modelsRoutes(ctx))
+    .use(openaiRoutes(ctx))
+    .use(ollamaRoutes(ctx))
+    .use(tasksRoutes(ctx))
+    .use(chatRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

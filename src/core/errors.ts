@@ -35,6 +35,10 @@ export const ERROR_MESSAGES = {
   RATE_LIMIT_EXCEEDED: "API rate limit exceeded",
   MALICIOUS: "Unusual activities detected, please try again in a few minutes.",
   NOT_AUTHENTICATED: "Not authenticated",
+  MODEL_ID_TAKEN: "Uh-oh! This model id is already registered. Please choose another model id string.",
+  OPENAI_NOT_FOUND: "OpenAI API was not found",
+  OLLAMA_NOT_FOUND: "WebUI could not connect to Ollama",
+  OLLAMA_API_DISABLED: "The Ollama API is disabled. Please enable it to use this feature.",
   USER_MISMATCH: "User mismatch. Please sign in again.",
 } as const;
 

@@ -1,0 +1,113 @@
+// The chat endpoints main.py defines itself: the model picker's list, chat completions, the
+// "completed" hook, running tasks, and embeddings.
+import { Elysia, t } from "elysia";
+import type { AppContext } from "../context";
+import { authGuard } from "../core/auth";
+import { HttpError, json } from "../core/errors";
+import { catalogFor } from "../models/catalog";
+import { callerCredentials } from "../tasks/routes";
+import { chatCompletion } from "./completions";
+import { embeddings } from "./embeddings";
+import { chatRuntime, chatStore } from "./ports";
+import { isRecord, type Json } from "./payload";
+import { taskOwners } from "./owners";
+
+async function bodyOf(request: Request): Promise<Json> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    throw new HttpError(422, [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error" }]);
+  }
+  if (!isRecord(body)) throw new HttpError(422, [{ type: "dict_type", loc: ["body"], msg: "Input should be a valid dictionary" }]);
+  return body;
+}
+
+const RefreshQuery = t.Object({ refresh: t.Optional(t.BooleanString()) });
+
+export function chatRoutes(ctx: AppContext) {
+  const catalog = catalogFor(ctx);
+  const tag = { detail: { tags: ["chat"] } };
+
+  const models = async ({ user, query }: { user: Parameters<typeof catalog.listJson>[0] & Json; query: { refresh?: boolean } }) =>
+    new Response(await catalog.listJson(user, { force: query.refresh === true, user: user as never }), {
+      headers: { "content-type": "application/json" },
+    });
+
+  return new Elysia({ name: "chat" })
+    .use(authGuard(ctx))
+    .get("/api/models", ({ user, query }) => models({ user, query }), { auth: "verified", query: RefreshQuery, ...tag })
+    .get(
+      "/api/models/base",
+      async ({ user }) => ({ data: await catalog.baseModels({ user }) }),
+      { auth: "admin", ...tag },
+    )
+    .post(
+      "/api/chat/completions",
+      async ({ request, user }) => chatCompletion(ctx, catalog, await bodyOf(request), user, request),
+      { auth: "verified", parse: "none", ...tag },
+    )
+    .post(
+      "/api/v1/chat/completions",
+      async ({ request, user }) => chatCompletion(ctx, catalog, await bodyOf(request), user, request),
+      { auth: "verified", parse: "none", ...tag },
+    )
+    .post(
+      "/api/chat/completed",
+      async ({ request, user }) => {
+        const body = await bodyOf(request);
+        delete body.model_item;
+        const { byId } = await catalog.models({ user });
+        if (typeof body.model !== "string" || !byId.has(body.model)) throw new HttpError(400, "Model not found");
+        return body;
+      },
+      { auth: "verified", parse: "none", ...tag },
+    )
+    .post(
+      "/api/embeddings",
+      async ({ request, user }) => embeddings(ctx, catalog, await bodyOf(request), user, callerCredentials(request)),
+      { auth: "verified", parse: "none", ...tag },
+    )
+    .post(
+      "/api/v1/embeddings",
+      async ({ request, user }) => embeddings(ctx, catalog, await bodyOf(request), user, callerCredentials(request)),
+      { auth: "verified", parse: "none", ...tag },
+    )
+    .post(
+      "/api/tasks/stop/:task_id",
+      async ({ params, user }) => {
+        const runtime = chatRuntime(ctx);
+        const owner = await taskOwners(ctx).ownerOf(params.task_id);
+        // Only the user who started a task (or an admin) may stop it; the reference lets anyone.
+        if (!runtime || (owner !== user.id && user.role !== "admin")) {
+          return { status: false, message: `Task with ID ${params.task_id} not found.` };
+        }
+        const stopped = await runtime.tasks.stop(params.task_id);
+        return stopped
+          ? { status: true, message: `Task ${params.task_id} successfully stopped.` }
+          : { status: false, message: `Task with ID ${params.task_id} not found.` };
+      },
+      { auth: "verified", ...tag },
+    )
+    .get(
+      "/api/tasks",
+      async ({ user }) => {
+        const runtime = chatRuntime(ctx);
+        const all = runtime ? await runtime.tasks.list() : [];
+        return { tasks: user.role === "admin" ? all : await taskOwners(ctx).ownedBy(user.id, all) };
+      },
+      { auth: "verified", ...tag },
+    )
+    .get(
+      "/api/tasks/chat/:chat_id",
+      async ({ params, user }) => {
+        const runtime = chatRuntime(ctx);
+        const store = chatStore(ctx);
+        if (!runtime || !store || !(await store.findOwned(params.chat_id, user.id))) return { task_ids: [] };
+        return { task_ids: await runtime.tasks.listForChat(params.chat_id) };
+      },
+      { auth: "verified", ...tag },
+    );
+}
+
+export { json };
