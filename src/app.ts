@@ -6,6 +6,7 @@ import type { AppContext } from "./context";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
 import { serveFrontend } from "./system/static";
 import { authsRoutes } from "./auths/routes";
+import { configsRoutes } from "./configs/routes";
 import { groupsRoutes } from "./groups/routes";
 import { usersRoutes } from "./users/routes";
 import { chatRoutes } from "./chat/routes";
@@ -17,10 +18,19 @@ import { systemRoutes } from "./system/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
-  return new Elysia({ name: "open-webui-bun" })
+  // "typebox" normalisation: unknown keys are dropped and wrong types refused. (The default
+  // normaliser turns a string sent where an object is expected into {"0": …}, and accepts it.)
+  return new Elysia({ name: "open-webui-bun", normalize: "typebox" })
     .use(corsFor(ctx))
     .use(docsFor(ctx))
     .onError(({ code, error, request, path }) => handleError(ctx, code, error, request, path))
+    .mapResponse(({ responseValue, set }) => {
+      // FastAPI answers JSON for bare null, booleans and numbers too (e.g. `true`, `null`).
+      if (responseValue === null || typeof responseValue === "boolean" || typeof responseValue === "number") {
+        set.headers["content-type"] = "application/json";
+        return new Response(JSON.stringify(responseValue), set as ResponseInit);
+      }
+    })
     .onAfterResponse(({ request, set, path }) => {
       if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
     })
@@ -28,6 +38,7 @@ export function createApp(ctx: AppContext) {
     .use(authsRoutes(ctx))
     .use(usersRoutes(ctx))
     .use(groupsRoutes(ctx))
+    .use(configsRoutes(ctx))
     .use(modelsRoutes(ctx))
     .use(openaiRoutes(ctx))
     .use(ollamaRoutes(ctx))

@@ -8,6 +8,7 @@ import { verifyToken } from "../core/jwt";
 import { findUserByEmail, findFirstUser, ROLES, updateUser, type Role, type UserRow } from "../users/repository";
 import { toUserBrief } from "../users/views";
 import { adminConfigRoutes } from "./admin-config";
+import { signinWithLdap } from "./ldap";
 import { hashPassword, passwordTooLong, spendVerifyTime, verifyPassword } from "./passwords";
 import { SigninLimiter } from "./rate-limit";
 import { EmailTakenError, findCredentials, findPasswordHash, insertAccount, setPasswordHash } from "./repository";
@@ -152,6 +153,10 @@ export function authsRoutes(ctx: AppContext) {
       },
       { body: SigninBody, detail: { tags: ["auths"] } },
     )
+    .post("/ldap", async ({ body, set }) => respondWithSession(await signinWithLdap(ctx, body.user, body.password), set), {
+      body: t.Object({ user: t.String(), password: t.String() }),
+      detail: { tags: ["auths"] },
+    })
     .get(
       "/signout",
       ({ set }) => {

@@ -136,16 +136,24 @@ export function readCookie(request: Request, name: string): string | null {
   return null;
 }
 
-/** Elysia macro: `{ auth: "verified" }` on a route puts the caller in `user`. */
+/**
+ * Elysia macro: `{ auth: "verified" }` on a route puts the caller in `user`. The check runs in
+ * the transform phase, before body validation, so an unauthenticated caller gets 401, never 422.
+ */
 export function authGuard(ctx: Pick<AppContext, "auth">) {
+  const callers = new WeakMap<Request, UserRow | null>();
   return new Elysia({ name: "auth-guard" }).macro({
     auth: (level: Exclude<AuthLevel, "optional">) => ({
-      resolve: async ({ request }) => ({ user: (await ctx.auth.authenticate(request, level)) as UserRow }),
+      transform: async ({ request }: { request: Request }) => {
+        callers.set(request, await ctx.auth.authenticate(request, level));
+      },
+      resolve: ({ request }) => ({ user: callers.get(request) as UserRow }),
     }),
     optionalAuth: (enabled: true) => ({
-      resolve: async ({ request }) => ({
-        user: enabled ? await ctx.auth.authenticate(request, "optional") : null,
-      }),
+      transform: async ({ request }: { request: Request }) => {
+        callers.set(request, enabled ? await ctx.auth.authenticate(request, "optional") : null);
+      },
+      resolve: ({ request }) => ({ user: callers.get(request) ?? null }),
     }),
   });
 }

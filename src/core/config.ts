@@ -13,6 +13,7 @@ const entry = <T>(path: string, fromEnv: (source: Source, env: Env) => T): Entry
 const bool = (name: string, fallback: boolean) => (s: Source) => parseBool(s, name, fallback);
 const text = (name: string, fallback = "") => (s: Source) => s[name] ?? fallback;
 const int = (name: string, fallback: number) => (s: Source) => parseInteger(s, name, fallback);
+const optionalText = (name: string) => (s: Source): string | null => s[name] ?? "";
 const optionalInt = (name: string) => (s: Source) => (s[name] ? parseInteger(s, name, 0) : null);
 const stripSlash = (url: string) => url.trim().replace(/\/+$/, "");
 
@@ -66,9 +67,9 @@ export const REGISTRY = {
   DEFAULT_USER_ROLE: entry("ui.default_user_role", text("DEFAULT_USER_ROLE", "pending")),
   WEBUI_URL: entry("webui.url", text("WEBUI_URL")),
   DEFAULT_LOCALE: entry("ui.default_locale", text("DEFAULT_LOCALE")),
-  DEFAULT_MODELS: entry("ui.default_models", (s) => s.DEFAULT_MODELS || null),
+  DEFAULT_MODELS: entry("ui.default_models", (s): string | null => s.DEFAULT_MODELS || null),
   DEFAULT_PROMPT_SUGGESTIONS: entry("ui.prompt_suggestions", jsonEnv("DEFAULT_PROMPT_SUGGESTIONS", DEFAULT_PROMPT_SUGGESTIONS)),
-  MODEL_ORDER_LIST: entry("ui.model_order_list", jsonEnv<string[]>("MODEL_ORDER_LIST", [])),
+  MODEL_ORDER_LIST: entry("ui.model_order_list", jsonEnv<string[] | null>("MODEL_ORDER_LIST", [])),
   PENDING_USER_OVERLAY_TITLE: entry("ui.pending_user_overlay_title", text("PENDING_USER_OVERLAY_TITLE")),
   PENDING_USER_OVERLAY_CONTENT: entry("ui.pending_user_overlay_content", text("PENDING_USER_OVERLAY_CONTENT")),
   RESPONSE_WATERMARK: entry("ui.watermark", text("RESPONSE_WATERMARK")),
@@ -92,7 +93,20 @@ export const REGISTRY = {
   ENABLE_AUTOCOMPLETE_GENERATION: entry("task.autocomplete.enable", bool("ENABLE_AUTOCOMPLETE_GENERATION", false)),
   ENABLE_CODE_EXECUTION: entry("code_execution.enable", bool("ENABLE_CODE_EXECUTION", true)),
   CODE_EXECUTION_ENGINE: entry("code_execution.engine", text("CODE_EXECUTION_ENGINE", "pyodide")),
+  CODE_EXECUTION_JUPYTER_URL: entry("code_execution.jupyter.url", optionalText("CODE_EXECUTION_JUPYTER_URL")),
+  CODE_EXECUTION_JUPYTER_AUTH: entry("code_execution.jupyter.auth", optionalText("CODE_EXECUTION_JUPYTER_AUTH")),
+  CODE_EXECUTION_JUPYTER_AUTH_TOKEN: entry("code_execution.jupyter.auth_token", optionalText("CODE_EXECUTION_JUPYTER_AUTH_TOKEN")),
+  CODE_EXECUTION_JUPYTER_AUTH_PASSWORD: entry("code_execution.jupyter.auth_password", optionalText("CODE_EXECUTION_JUPYTER_AUTH_PASSWORD")),
+  CODE_EXECUTION_JUPYTER_TIMEOUT: entry("code_execution.jupyter.timeout", (s): number | null => parseInteger(s, "CODE_EXECUTION_JUPYTER_TIMEOUT", 60)),
   ENABLE_CODE_INTERPRETER: entry("code_interpreter.enable", bool("ENABLE_CODE_INTERPRETER", true)),
+  CODE_INTERPRETER_ENGINE: entry("code_interpreter.engine", text("CODE_INTERPRETER_ENGINE", "pyodide")),
+  CODE_INTERPRETER_PROMPT_TEMPLATE: entry("code_interpreter.prompt_template", optionalText("CODE_INTERPRETER_PROMPT_TEMPLATE")),
+  CODE_INTERPRETER_JUPYTER_URL: entry("code_interpreter.jupyter.url", (s): string | null => s.CODE_INTERPRETER_JUPYTER_URL ?? s.CODE_EXECUTION_JUPYTER_URL ?? ""),
+  CODE_INTERPRETER_JUPYTER_AUTH: entry("code_interpreter.jupyter.auth", (s): string | null => s.CODE_INTERPRETER_JUPYTER_AUTH ?? s.CODE_EXECUTION_JUPYTER_AUTH ?? ""),
+  CODE_INTERPRETER_JUPYTER_AUTH_TOKEN: entry("code_interpreter.jupyter.auth_token", (s): string | null => s.CODE_INTERPRETER_JUPYTER_AUTH_TOKEN ?? s.CODE_EXECUTION_JUPYTER_AUTH_TOKEN ?? ""),
+  CODE_INTERPRETER_JUPYTER_AUTH_PASSWORD: entry("code_interpreter.jupyter.auth_password", (s): string | null => s.CODE_INTERPRETER_JUPYTER_AUTH_PASSWORD ?? s.CODE_EXECUTION_JUPYTER_AUTH_PASSWORD ?? ""),
+  CODE_INTERPRETER_JUPYTER_TIMEOUT: entry("code_interpreter.jupyter.timeout", (s): number | null =>
+    parseInteger(s, s.CODE_INTERPRETER_JUPYTER_TIMEOUT ? "CODE_INTERPRETER_JUPYTER_TIMEOUT" : "CODE_EXECUTION_JUPYTER_TIMEOUT", 60)),
   ENABLE_WEB_SEARCH: entry("rag.web.search.enable", bool("ENABLE_WEB_SEARCH", false)),
   ENABLE_IMAGE_GENERATION: entry("image_generation.enable", bool("ENABLE_IMAGE_GENERATION", false)),
   ENABLE_GOOGLE_DRIVE_INTEGRATION: entry("google_drive.enable", bool("ENABLE_GOOGLE_DRIVE_INTEGRATION", false)),
@@ -127,6 +141,9 @@ export const REGISTRY = {
   LDAP_CA_CERT_FILE: entry("ldap.server.ca_cert_file", (s): string | null => s.LDAP_CA_CERT_FILE ?? ""),
   LDAP_VALIDATE_CERT: entry("ldap.server.validate_cert", bool("LDAP_VALIDATE_CERT", true)),
   LDAP_CIPHERS: entry("ldap.server.ciphers", (s): string | null => s.LDAP_CIPHERS ?? "ALL"),
+  ENABLE_LDAP_GROUP_MANAGEMENT: entry("ldap.group.enable_management", bool("ENABLE_LDAP_GROUP_MANAGEMENT", false)),
+  ENABLE_LDAP_GROUP_CREATION: entry("ldap.group.enable_creation", bool("ENABLE_LDAP_GROUP_CREATION", false)),
+  LDAP_ATTRIBUTE_FOR_GROUPS: entry("ldap.server.attribute_for_groups", text("LDAP_ATTRIBUTE_FOR_GROUPS", "memberOf")),
   // Models, tasks (title, tags, follow-ups, queries, autocomplete) and the arena.
   TASK_MODEL: entry("task.model.default", text("TASK_MODEL")),
   TASK_MODEL_EXTERNAL: entry("task.model.external", text("TASK_MODEL_EXTERNAL")),
@@ -189,6 +206,30 @@ export class AppConfig {
       }
     });
     this.apply(changes);
+  }
+
+  /** The stored JSON as it is in the table (configs/export). */
+  async exportStored(): Promise<Json> {
+    return readStored(this.db);
+  }
+
+  /**
+   * Replaces the whole stored JSON (configs/import), then adopts every known setting the new
+   * JSON holds; settings it lacks keep their current values, as in Open WebUI.
+   */
+  async replaceStored(data: Json): Promise<void> {
+    await this.db.write(async (tx) => {
+      const { config } = this.db.t;
+      const [row] = await tx.select({ id: config.id }).from(config).orderBy(desc(config.id)).limit(1);
+      if (row?.id != null) await tx.update(config).set({ data, updated_at: utcTimestamp() }).where(eq(config.id, row.id));
+      else await tx.insert(config).values({ data, version: 0, created_at: utcTimestamp(), updated_at: utcTimestamp() });
+    });
+    const changes: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(REGISTRY)) {
+      const value = getPath(data, item.path);
+      if (value !== undefined) changes[key] = value;
+    }
+    this.apply(changes as Partial<ConfigValues>);
   }
 
   /** Takes values saved elsewhere (another instance) without writing them again. */

@@ -116,7 +116,7 @@ export function usersRoutes(ctx: AppContext) {
       },
       {
         auth: "verified",
-        body: t.Object({ ui: t.Optional(t.Record(t.String(), t.Unknown())) }, { additionalProperties: true }),
+        body: t.Object({ ui: t.Optional(t.Record(t.String(), t.Unknown())) }, { additionalProperties: t.Unknown() }),
         detail: { tags: ["users"] },
       },
     )

@@ -1,0 +1,103 @@
+// Every route's auth level: anonymous, pending, user and admin callers, with the reference's
+// status codes (401 for a missing or too-low role).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startTestApp, type TestApp } from "./support/app";
+import { addUser, signUp, type Account } from "./support/accounts";
+
+type Level = "public" | "any" | "verified" | "admin";
+const ROUTES: [string, string, Level][] = [
+  ["GET", "/health", "public"],
+  ["GET", "/health/db", "public"],
+  ["GET", "/api/version", "public"],
+  ["GET", "/api/changelog", "public"],
+  ["GET", "/api/config", "public"],
+  ["GET", "/manifest.json", "public"],
+  ["GET", "/opensearch.xml", "public"],
+  ["GET", "/api/v1/auths/", "any"],
+  ["POST", "/api/v1/auths/update/profile", "verified"],
+  ["POST", "/api/v1/auths/update/password", "any"],
+  ["POST", "/api/v1/auths/add", "admin"],
+  ["GET", "/api/v1/auths/admin/details", "any"],
+  ["GET", "/api/v1/auths/admin/config", "admin"],
+  ["POST", "/api/v1/auths/admin/config", "admin"],
+  ["GET", "/api/v1/auths/admin/config/ldap/server", "admin"],
+  ["POST", "/api/v1/auths/admin/config/ldap/server", "admin"],
+  ["GET", "/api/v1/auths/admin/config/ldap", "admin"],
+  ["POST", "/api/v1/auths/admin/config/ldap", "admin"],
+  ["POST", "/api/v1/auths/api_key", "any"],
+  ["GET", "/api/v1/auths/api_key", "any"],
+  ["DELETE", "/api/v1/auths/api_key", "any"],
+  ["GET", "/api/v1/users/", "admin"],
+  ["GET", "/api/v1/users/all", "admin"],
+  ["GET", "/api/v1/users/search", "verified"],
+  ["GET", "/api/v1/users/groups", "verified"],
+  ["GET", "/api/v1/users/permissions", "verified"],
+  ["GET", "/api/v1/users/default/permissions", "admin"],
+  ["POST", "/api/v1/users/default/permissions", "admin"],
+  ["GET", "/api/v1/users/user/settings", "verified"],
+  ["POST", "/api/v1/users/user/settings/update", "verified"],
+  ["GET", "/api/v1/users/user/info", "verified"],
+  ["POST", "/api/v1/users/user/info/update", "verified"],
+  ["GET", "/api/v1/users/some-id", "verified"],
+  ["GET", "/api/v1/users/some-id/oauth/sessions", "admin"],
+  ["GET", "/api/v1/users/some-id/profile/image", "verified"],
+  ["POST", "/api/v1/users/some-id/update", "admin"],
+  ["DELETE", "/api/v1/users/some-id", "admin"],
+  ["GET", "/api/v1/users/some-id/groups", "admin"],
+  ["GET", "/api/v1/groups/", "verified"],
+  ["POST", "/api/v1/groups/create", "admin"],
+  ["GET", "/api/v1/groups/id/some-id", "admin"],
+  ["POST", "/api/v1/groups/id/some-id/update", "admin"],
+  ["POST", "/api/v1/groups/id/some-id/users/add", "admin"],
+  ["POST", "/api/v1/groups/id/some-id/users/remove", "admin"],
+  ["DELETE", "/api/v1/groups/id/some-id/delete", "admin"],
+  ["POST", "/api/v1/auths/ldap", "public"],
+  ["POST", "/api/v1/configs/import", "admin"],
+  ["GET", "/api/v1/configs/export", "admin"],
+  ["GET", "/api/v1/configs/connections", "admin"],
+  ["POST", "/api/v1/configs/connections", "admin"],
+  ["GET", "/api/v1/configs/code_execution", "admin"],
+  ["POST", "/api/v1/configs/code_execution", "admin"],
+  ["GET", "/api/v1/configs/models", "admin"],
+  ["POST", "/api/v1/configs/models", "admin"],
+  ["POST", "/api/v1/configs/suggestions", "admin"],
+  ["POST", "/api/v1/configs/banners", "admin"],
+  ["GET", "/api/v1/configs/banners", "verified"],
+];
+
+const ALLOWED: Record<Level, string[]> = {
+  public: ["anonymous", "pending", "user", "admin"],
+  any: ["pending", "user", "admin"],
+  verified: ["user", "admin"],
+  admin: ["admin"],
+};
+
+describe("auth levels", () => {
+  let t: TestApp;
+  const callers: Record<string, string | undefined> = { anonymous: undefined };
+  beforeAll(async () => {
+    t = await startTestApp("sqlite");
+    const admin: Account = await signUp(t, "admin@example.com");
+    callers.admin = admin.token;
+    callers.user = (await addUser(t, admin, "user@example.com", "user")).token;
+    callers.pending = (await addUser(t, admin, "pending@example.com", "pending")).token;
+  });
+  afterAll(async () => {
+    await t.close();
+    await t.database.drop();
+  });
+
+  test.each(ROUTES)("%s %s is %s", async (method, path, level) => {
+    for (const [caller, token] of Object.entries(callers)) {
+      const res = await t.request(method, path, { token, body: method === "GET" || method === "DELETE" ? undefined : {} });
+      if (ALLOWED[level].includes(caller)) {
+        // Open WebUI also answers some "not found"s with 401; those are not auth refusals.
+        if (res.status === 401) expect(res.body.detail).toBe("We could not find what you're looking for :/");
+        expect(res.status).toBeLessThan(500);
+      } else {
+        expect({ caller, status: res.status }).toEqual({ caller, status: 401 });
+        expect(typeof res.body.detail).toBe("string");
+      }
+    }
+  });
+});

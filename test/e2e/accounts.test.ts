@@ -1,0 +1,78 @@
+// The accounts journey in the real frontend: the first admin signs up, signs out and in, creates
+// a second account from the admin panel and changes its role; the second user then signs in.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer } from "./support";
+
+async function dismissChangelog(page: Page) {
+  const okay = page.getByRole("button", { name: "Okay, Let's Go!" });
+  if (await okay.isVisible({ timeout: 2_000 }).catch(() => false)) await okay.click();
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Open User Profile Menu" }).last().click();
+  await page.getByText("Sign Out").click();
+  await page.waitForURL(/\/auth/);
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.getByPlaceholder("Enter Your Email").fill(email);
+  await page.getByPlaceholder("Enter Your Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/auth"), { timeout: 15_000 });
+}
+
+describe.skipIf(!e2eEnabled)("accounts in the real frontend", () => {
+  let server: RunningServer;
+  let session: BrowserSession;
+  beforeAll(async () => {
+    server = await startExecutable();
+    session = await openBrowser(server.url);
+  }, 60_000);
+  afterAll(async () => {
+    await session?.close();
+    await server?.stop();
+  });
+
+  test("sign-up, sign-out, sign-in, add a user, change its role, the user signs in", async () => {
+    const { page } = session;
+    await step(page, "accounts-01-onboarding", async () => {
+      await page.goto(`${server.url}/`);
+      await page.locator('button[aria-labelledby="get-started"]').click();
+      await page.getByPlaceholder("Enter Your Full Name").fill("Ada Admin");
+      await page.getByPlaceholder("Enter Your Email").fill("ada@example.com");
+      await page.getByPlaceholder("Enter Your Password").fill("ada-secret");
+      await page.getByRole("button", { name: "Create Admin Account" }).click();
+      await page.waitForURL((url) => !url.pathname.startsWith("/auth"), { timeout: 15_000 });
+      await dismissChangelog(page);
+    });
+    await step(page, "accounts-02-sign-out", () => signOut(page));
+    await step(page, "accounts-03-sign-in", async () => {
+      await signIn(page, "ada@example.com", "ada-secret");
+      await dismissChangelog(page);
+    });
+    await step(page, "accounts-04-add-user", async () => {
+      await page.goto(`${server.url}/admin/users`);
+      await page.getByRole("button", { name: "Add User" }).click();
+      await page.getByPlaceholder("Enter Your Full Name").fill("Bob Builder");
+      await page.getByPlaceholder("Enter Your Email").fill("bob@example.com");
+      await page.getByPlaceholder("Enter Your Password").fill("bob-secret");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByText("bob@example.com").waitFor();
+    });
+    await step(page, "accounts-05-change-role", async () => {
+      const row = page.locator("tr", { hasText: "bob@example.com" });
+      await row.getByText("pending").click();
+      await page.locator("select").first().selectOption("user");
+      await page.getByRole("button", { name: "Save" }).click();
+      await row.getByText("user", { exact: true }).waitFor();
+    });
+    await step(page, "accounts-06-second-user", async () => {
+      await signOut(page);
+      await signIn(page, "bob@example.com", "bob-secret");
+      await page.getByRole("button", { name: "Open User Profile Menu" }).last().waitFor();
+      expect(await page.getByText("Account Activation Pending").isVisible()).toBe(false);
+    });
+    expect(session.problems).toEqual([]);
+  }, 120_000);
+});

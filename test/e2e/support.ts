@@ -1,0 +1,117 @@
+// End-to-end support: the compiled executable serving a real Open WebUI 0.6.32 frontend build
+// (OPEN_WEBUI_FRONTEND_DIR), driven in Debian's Chromium through playwright-core. Without the
+// variable the e2e tests report themselves skipped.
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+export const frontendDir = process.env.OPEN_WEBUI_FRONTEND_DIR;
+export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const e2eEnabled = Boolean(frontendDir);
+if (!e2eEnabled) console.warn("OPEN_WEBUI_FRONTEND_DIR is not set: end-to-end tests are skipped");
+
+const root = join(import.meta.dir, "..", "..");
+const executable = join(root, "dist", "open-webui-bun");
+const screenshots = join(root, "test-results", "e2e");
+let built: Promise<void> | undefined;
+
+/** `bun run build`, once per test process. */
+export function buildExecutable(): Promise<void> {
+  built ??= (async () => {
+    const build = Bun.spawn(["bun", "run", "build"], { cwd: root, stdout: "ignore", stderr: "pipe" });
+    if ((await build.exited) !== 0) throw new Error(`build failed: ${await new Response(build.stderr).text()}`);
+  })();
+  return built;
+}
+
+export interface RunningServer {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startExecutable(env: Record<string, string> = {}): Promise<RunningServer> {
+  await buildExecutable();
+  const dataDir = mkdtempSync(join(tmpdir(), "owb-e2e-"));
+  const port = 21000 + Math.floor(Math.random() * 20000);
+  const child = Bun.spawn([executable], {
+    cwd: dataDir,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: dataDir,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      WEBUI_SECRET_KEY: "e2e-secret",
+      FRONTEND_BUILD_DIR: frontendDir as string,
+      ENABLE_VERSION_UPDATE_CHECK: "false",
+      ...env,
+    },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {}
+    await Bun.sleep(25);
+  }
+  return {
+    url,
+    dataDir,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.exited;
+    },
+  };
+}
+
+export interface BrowserSession {
+  browser: Browser;
+  page: Page;
+  /** Console errors and failed requests to our server, for the "console clean" check. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+export async function openBrowser(serverUrl: string): Promise<BrowserSession> {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  page.on("response", (response) => {
+    if (response.url().startsWith(serverUrl) && response.status() >= 400) {
+      problems.push(`HTTP ${response.status()} ${response.request().method()} ${response.url().slice(serverUrl.length)}`);
+    }
+  });
+  return { browser, page, problems, close: () => browser.close() };
+}
+
+/** Runs one step of a journey; on failure saves a screenshot named after it, then fails. */
+export async function step(page: Page, name: string, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    mkdirSync(screenshots, { recursive: true });
+    const file = join(screenshots, `${name.replace(/[^a-z0-9]+/gi, "-")}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    throw new Error(`step "${name}" failed (screenshot: ${file}): ${error instanceof Error ? error.message : error}`);
+  }
+}
