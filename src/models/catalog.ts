@@ -33,6 +33,8 @@ interface SourceEntry<T> {
   /** When the last fetch finished (0 = never). */
   at: number;
   inflight: Promise<void> | null;
+  /** A request already waited the cold-start budget for this source: later ones do not. */
+  gaveUp: boolean;
 }
 
 interface OllamaAnswer {
@@ -123,11 +125,11 @@ export class ModelCatalog {
     const now = Date.now();
     const ttl = this.ttl();
     const waits: Promise<void>[] = [];
-    const cold: Promise<void>[] = [];
+    const cold: SourceEntry<unknown>[] = [];
     const plan = <T>(map: Map<string, SourceEntry<T>>, key: string, fetcher: () => Promise<T | null>) => {
       let entry = map.get(key);
       if (!entry) {
-        entry = { value: null, at: 0, inflight: null };
+        entry = { value: null, at: 0, inflight: null, gaveUp: false };
         map.set(key, entry);
       }
       const due = force || entry.at === 0 || now - entry.at >= ttl;
@@ -142,7 +144,8 @@ export class ModelCatalog {
             this.baseVersion++;
           });
       }
-      if (entry.inflight && (force || entry.at === 0)) (force ? waits : cold).push(entry.inflight);
+      if (entry.inflight && force) waits.push(entry.inflight);
+      else if (entry.inflight && entry.at === 0 && !entry.gaveUp) cold.push(entry);
     };
     if (this.ctx.config.get("ENABLE_OPENAI_API")) {
       for (const c of openaiConnections(this.ctx)) {
@@ -163,7 +166,10 @@ export class ModelCatalog {
       }
     }
     if (waits.length) await Promise.all(waits);
-    if (cold.length) await Promise.race([Promise.all(cold), sleep(COLD_WAIT_MS)]);
+    if (cold.length) {
+      const arrived = await Promise.race([Promise.all(cold.map((e) => e.inflight)).then(() => true), sleep(COLD_WAIT_MS).then(() => false)]);
+      if (!arrived) for (const entry of cold) if (entry.at === 0) entry.gaveUp = true;
+    }
   }
 
   /** OpenAI items of every enabled connection, from the cache. */

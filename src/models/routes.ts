@@ -31,10 +31,10 @@ const Meta = t.Object(
     description: t.Optional(t.Nullable(t.String())),
     capabilities: t.Optional(t.Nullable(t.Record(t.String(), t.Any()))),
   },
-  { additionalProperties: true },
+  { additionalProperties: t.Unknown() },
 );
 
-const Params = t.Object({}, { additionalProperties: true });
+const Params = t.Object({}, { additionalProperties: t.Unknown() });
 
 const ModelFormBody = t.Object({
   id: t.String(),
@@ -42,7 +42,7 @@ const ModelFormBody = t.Object({
   name: t.String(),
   meta: Meta,
   params: Params,
-  access_control: t.Optional(t.Nullable(t.Object({}, { additionalProperties: true }))),
+  access_control: t.Optional(t.Nullable(t.Object({}, { additionalProperties: t.Unknown() }))),
   is_active: t.Optional(t.Boolean()),
 });
 
@@ -53,7 +53,7 @@ const ModelRowBody = t.Object({
   name: t.String(),
   meta: Meta,
   params: Params,
-  access_control: t.Optional(t.Nullable(t.Object({}, { additionalProperties: true }))),
+  access_control: t.Optional(t.Nullable(t.Object({}, { additionalProperties: t.Unknown() }))),
   is_active: t.Boolean(),
   updated_at: t.Integer(),
   created_at: t.Integer(),

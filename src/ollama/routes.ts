@@ -27,11 +27,11 @@ const ConfigForm = t.Object({
   OLLAMA_BASE_URLS: t.Array(t.String()),
   OLLAMA_API_CONFIGS: t.Record(t.String(), t.Any()),
 });
-const NameForm = t.Object({ model: t.Optional(t.Nullable(t.String())), name: t.Optional(t.Nullable(t.String())) }, { additionalProperties: true });
+const NameForm = t.Object({ model: t.Optional(t.Nullable(t.String())), name: t.Optional(t.Nullable(t.String())) }, { additionalProperties: t.Unknown() });
 const PushForm = t.Object({ model: t.String(), insecure: t.Optional(t.Nullable(t.Boolean())), stream: t.Optional(t.Nullable(t.Boolean())) });
 const CreateForm = t.Object(
   { model: t.Optional(t.Nullable(t.String())), stream: t.Optional(t.Nullable(t.Boolean())), path: t.Optional(t.Nullable(t.String())) },
-  { additionalProperties: true },
+  { additionalProperties: t.Unknown() },
 );
 const CopyForm = t.Object({ source: t.String(), destination: t.String() });
 const EmbedForm = t.Object({
