@@ -118,8 +118,8 @@ export function ollamaRoutes(ctx: AppContext) {
   };
 
   /** The node an explicit index names (users: enabled nodes only) or the model's node. */
-  const nodeFor = async (user: UserRow, model: string, urlIdx?: number) =>
-    urlIdx === undefined ? nodeForModel(ctx, catalog, model) : requireNode(ctx, urlIdx, user.role !== "admin");
+  const nodeFor = async (user: UserRow, model: string, urlIdx?: number, shownName = model) =>
+    urlIdx === undefined ? nodeForModel(ctx, catalog, model, undefined, true, shownName) : requireNode(ctx, urlIdx, user.role !== "admin");
 
   const firstNodeOf = async (model: string, urlIdx?: number) => {
     if (urlIdx !== undefined) return requireNode(ctx, urlIdx);
@@ -201,7 +201,7 @@ export function ollamaRoutes(ctx: AppContext) {
   const embedLike = (path: "embed" | "embeddings") => async (user: UserRow, form: Json, urlIdx?: number) => {
     const name = String(form.model);
     await requireModelAccess(user, [name, withTag(name)]);
-    const node = await nodeFor(user, withTag(name), urlIdx);
+    const node = await nodeFor(user, withTag(name), urlIdx, name);
     const payload = { ...withoutNulls(form), model: withoutPrefix(node, name) };
     return requestOllama(settings, "POST", `${node.url}/api/${path}`, headers(node, user), JSON.stringify(payload));
   };
@@ -209,7 +209,7 @@ export function ollamaRoutes(ctx: AppContext) {
   const generate = async (user: UserRow, form: Json, urlIdx?: number) => {
     const name = String(form.model);
     await requireModelAccess(user, [name, withTag(name)]);
-    const node = await nodeFor(user, withTag(name), urlIdx);
+    const node = await nodeFor(user, withTag(name), urlIdx, name);
     const payload = { ...withoutNulls(form), stream: form.stream ?? true, model: withoutPrefix(node, name) };
     return relay(await postToOllama(settings, `${node.url}/api/generate`, headers(node, user), JSON.stringify(payload), true));
   };

@@ -99,6 +99,7 @@ export function startFakeOllama(initial: FakeOllamaOptions = {}): FakeOllama {
         lines.push({ model, message: { role: "assistant", content: "" }, done: true, eval_count: tokens.length, eval_duration: 1_000_000 });
         return ndjson(lines, options.chunkDelayMs);
       }
+      if (path === "/api/generate" && !body?.prompt) return Response.json({ model: body?.model, done: true, done_reason: "unload" });
       if (path === "/api/generate") {
         if (body?.stream === false) return Response.json({ model: body?.model, response: (options.tokens ?? []).join(""), done: true });
         return ndjson([...(options.tokens ?? []).map((t) => ({ model: body?.model, response: t, done: false })), { done: true }]);

@@ -62,7 +62,7 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
       } catch {}
       requests.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body });
 
-      if (url.pathname.endsWith("/models") && request.method === "GET") {
+      if (url.pathname === "/v1/models" && request.method === "GET") {
         if (options.modelsDelayMs) await sleep(options.modelsDelayMs);
         const data = (options.models ?? []).map((m) => ({ object: "model", created: 1700000000, owned_by: "fake", ...m }));
         return Response.json({ object: "list", data });
