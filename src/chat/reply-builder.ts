@@ -150,6 +150,7 @@ export class ReplyBuilder {
     if (current.type === "reasoning" && current.fromDeltas) {
       this.close(current);
       this.blocks.push(newText());
+      this.dirty = true;
     }
     const block = this.last;
     if (block.type === "text") {

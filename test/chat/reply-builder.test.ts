@@ -34,7 +34,10 @@ function play({ reasoning = [], tokens, initial = "" }: Scenario, chunkSize = 1)
     { initialContent: initial, reasoningTags: DEFAULT_REASONING_TAGS, chunkSize },
   );
   const mismatches: string[] = [];
-  for (const r of reasoning) stream.handle({ choices: [{ delta: { reasoning_content: r } }] });
+  for (const r of reasoning) {
+    stream.handle({ choices: [{ delta: { reasoning_content: r } }] });
+    stream.flush(true);
+  }
   for (const t of tokens) {
     stream.handle({ choices: [{ delta: { content: t } }] });
     stream.flush(true);
