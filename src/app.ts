@@ -15,6 +15,9 @@ import { ollamaRoutes } from "./ollama/routes";
 import { openaiRoutes } from "./openai/routes";
 import { tasksRoutes } from "./tasks/routes";
 import { systemRoutes } from "./system/routes";
+import { filesRoutes } from "./files/routes";
+import { knowledgeRoutes } from "./knowledge/routes";
+import { retrievalRoutes } from "./retrieval/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -39,6 +42,9 @@ export function createApp(ctx: AppContext) {
     .use(usersRoutes(ctx))
     .use(groupsRoutes(ctx))
     .use(configsRoutes(ctx))
+    .use(filesRoutes(ctx))
+    .use(knowledgeRoutes(ctx))
+    .use(retrievalRoutes(ctx))
     .use(modelsRoutes(ctx))
     .use(openaiRoutes(ctx))
     .use(ollamaRoutes(ctx))

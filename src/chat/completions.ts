@@ -12,7 +12,7 @@ import { ChatError, dispatchCompletion } from "./dispatch";
 import { chatRuntime, chatStore, type ChatRuntime } from "./ports";
 import { prepareForm, type ChatMetadata } from "./pipeline";
 import { isRecord, type Json } from "./payload";
-import { replyToResponse } from "./reply";
+import { replyToResponse, type UpstreamReply } from "./reply";
 import { startChatTask } from "./task";
 
 const DEFAULT_NOT_FOUND = "404: Something went wrong :/";
@@ -99,7 +99,7 @@ async function inline(
 ): Promise<Response> {
   const modelId = form.model as string;
   const store = chatStore(ctx);
-  await prepareForm(ctx, form, user, metadata, model, store);
+  const { events } = await prepareForm(ctx, catalog, form, user, metadata, model, store, { credentials });
   form.metadata = metadata;
   let reply;
   try {
@@ -111,7 +111,17 @@ async function inline(
   if (store && metadata.chat_id && metadata.chat_id !== "local" && metadata.message_id) {
     await store.upsertMessage(metadata.chat_id, metadata.message_id, { model: modelId }).catch(() => {});
   }
-  return replyToResponse(reply);
+  return replyToResponse(withEvents(reply, events));
+}
+
+/** Events computed before the answer go first: own SSE lines, or keys merged into the JSON. */
+function withEvents(reply: UpstreamReply, events: Json[]): UpstreamReply {
+  if (events.length === 0) return reply;
+  if (reply.kind === "json") {
+    return isRecord(reply.body) && reply.status < 400 ? { ...reply, body: { ...Object.assign({}, ...events), ...reply.body } } : reply;
+  }
+  const lines = events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join("");
+  return { ...reply, prefix: lines + (reply.prefix ?? "") };
 }
 
 export type { ChatRuntime };

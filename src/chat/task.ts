@@ -59,14 +59,34 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
     if (!persist) return;
     await runtime.chats.upsertMessage(chatId, messageId, patch).catch((error) => ctx.log.warn("could not save the reply", error));
   };
+  let statuses = Promise.resolve();
+  /** Status events are kept on the message (statusHistory), in order. */
+  const appendStatus = (data: Json) =>
+    (statuses = statuses.then(async () => {
+      if (!persist) return;
+      const message = await runtime.chats.message(chatId, messageId).catch(() => null);
+      const history = Array.isArray(message?.statusHistory) ? message.statusHistory : [];
+      await save({ statusHistory: [...history, data] });
+    }));
 
   try {
     const modelId = input.form.model as string;
-    const form = await prepareForm(ctx, input.form, user, metadata, model, runtime.chats);
+    const status = (data: Json) => {
+      emit({ type: "status", data });
+      void appendStatus(data);
+    };
+    const { form, events } = await prepareForm(ctx, catalog, input.form, user, metadata, model, runtime.chats, {
+      status,
+      credentials: input.credentials,
+    });
     form.metadata = metadata;
     const reply = await dispatchCompletion(ctx, catalog, form, user, { credentials: input.credentials, signal });
     if (signal.aborted) throw new Stopped();
     await save({ model: modelId });
+    for (const event of events) {
+      emit({ type: "chat:completion", data: event });
+      await save(event);
+    }
     const done =
       reply.kind === "json"
         ? await finishWhole(input, reply, emit, save)

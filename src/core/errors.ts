@@ -40,7 +40,28 @@ export const ERROR_MESSAGES = {
   OLLAMA_NOT_FOUND: "WebUI could not connect to Ollama",
   OLLAMA_API_DISABLED: "The Ollama API is disabled. Please enable it to use this feature.",
   USER_MISMATCH: "User mismatch. Please sign in again.",
+  FILE_EXISTS: "Uh-oh! This file is already registered. Please choose another file.",
+  ID_TAKEN: "Uh-oh! This id is already registered. Please choose another id string.",
+  FILE_NOT_SUPPORTED:
+    "Oops! It seems like the file format you're trying to upload is not supported. Please upload a file with a supported format and try again.",
+  EMPTY_CONTENT: "The content provided is empty. Please ensure that there is text or data present before proceeding.",
+  DUPLICATE_CONTENT: "Duplicate content detected. Please provide unique content to proceed.",
+  FILE_NOT_PROCESSED:
+    "Extracted content is not available for this file. Please ensure that the file is processed before proceeding.",
+  INVALID_URL: "Oops! The URL you provided is invalid. Please double-check and try again.",
+  WEB_SEARCH_ERROR: "Oops! Something went wrong while searching the web.",
 } as const;
+
+/** Open WebUI's ERROR_MESSAGES.DEFAULT(err): the generic text, or `[ERROR: <err>]`. */
+export function defaultError(err?: unknown): string {
+  const text = err instanceof Error ? err.message : err === undefined || err === null ? "" : String(err);
+  return text ? `[ERROR: ${text}]` : ERROR_MESSAGES.DEFAULT;
+}
+
+/** Open WebUI's ERROR_MESSAGES.FILE_TOO_LARGE(size). */
+export function fileTooLarge(size: string): string {
+  return `Oops! The file you're trying to upload is too large. Please upload a file that is less than ${size}.`;
+}
 
 export class HttpError extends Error {
   constructor(
@@ -70,3 +91,6 @@ export function json(status: number, body: unknown, headers: [string, string][] 
     headers: [["content-type", "application/json"], ...headers],
   });
 }
+
+/** A JSON `null` body (Elysia would otherwise send an empty one). */
+export const jsonNull = () => json(200, null);

@@ -93,6 +93,20 @@ for (const dialect of dialects) {
       expect(whole.body).toMatchObject({ object: "chat.completion", choices: [{ message: { role: "assistant", content: "Hi there", reasoning_content: "hmm" }, finish_reason: "stop" }] });
     });
 
+    test("attached files: their text goes into the prompt and the sources come first", async () => {
+      const file = { type: "file", id: "f1", name: "notes.txt", context: "full", file: { data: { content: "The sky is green on Zog." } } };
+      const res = await post("/api/chat/completions", { model: "gpt-fake", stream: true, messages: [{ role: "user", content: "Sky colour?" }], files: [file] });
+      const chunks = sseData(res.text);
+      expect(chunks[0].sources[0]).toMatchObject({ source: { id: "f1", name: "notes.txt" }, document: ["The sky is green on Zog."] });
+      const last = lastChat().body.messages.at(-1);
+      expect(last.role).toBe("user");
+      expect(last.content).toContain('<source id="1" name="notes.txt">The sky is green on Zog.</source>');
+      expect(last.content).toContain("Sky colour?");
+      const whole = await post("/api/chat/completions", { model: "gpt-fake", messages: [{ role: "user", content: "Sky?" }], files: [file] });
+      expect(whole.body.sources[0].document).toEqual(["The sky is green on Zog."]);
+      expect(whole.body.choices[0].message.content).toBe("Hello world");
+    });
+
     test("the arena picks a model and says which", async () => {
       const res = await post("/api/chat/completions", { model: "arena-model", stream: true, messages: [{ role: "user", content: "x" }] }, w.admin.token);
       const chunks = sseData(res.text);
@@ -167,7 +181,7 @@ for (const dialect of dialects) {
       expect(runtime.chats.chats.get("bob-chat")!.history.messages.b1).toEqual({ id: "b1", role: "assistant", content: "" });
       const own = await post("/api/chat/completions", { model: "gpt-fake", messages: [], chat_id: "ann-chat", id: "a1" });
       expect(own.status).toBe(200);
-      expect(runtime.chats.chats.get("ann-chat")!.history.messages.a1.model).toBe("gpt-fake");
+      expect(runtime.chats.chats.get("ann-chat")!.history.messages.a1!.model).toBe("gpt-fake");
       const local = await post("/api/chat/completions", { model: "gpt-fake", messages: [], chat_id: "local", id: "x" });
       expect(local.status).toBe(200);
     });

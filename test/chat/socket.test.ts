@@ -43,7 +43,7 @@ for (const dialect of dialects) {
     const doneOf = (messageId: string) =>
       rt.emit.waitFor((e) => e.payload.message_id === messageId && e.payload.data?.type === "chat:completion" && e.payload.data.data?.done === true);
     const eventOf = (messageId: string, type: string) => rt.emit.waitFor((e) => e.payload.message_id === messageId && e.payload.data?.type === type);
-    const stored = (chatId: string, messageId: string) => rt.chats.chats.get(chatId)!.history.messages[messageId];
+    const stored = (chatId: string, messageId: string) => rt.chats.chats.get(chatId)!.history.messages[messageId]!;
 
     test("the reply streams to the user's sockets and is saved", async () => {
       w.openai.options.reasoning = ["Light", " and water."];
@@ -98,13 +98,26 @@ for (const dialect of dialects) {
       expect(rt.chats.chats.get(chatId)!.title).toBe("How do plants grow?");
     });
 
+    test("attached files: status events and sources reach the user and are kept on the message", async () => {
+      const { chatId, messageId } = newTurn();
+      const file = { type: "file", id: "f9", name: "facts.md", file: { data: { content: "Water boils at 100 C." } } };
+      await send(chatId, messageId, { files: [{ ...file, context: "full" }] });
+      await doneOf(messageId);
+      const events = rt.emit.of(messageId);
+      expect(events[0]).toEqual({ type: "status", data: { action: "sources_retrieved", count: 1, done: true } });
+      expect(events[1]!.data.sources[0].document).toEqual(["Water boils at 100 C."]);
+      const message = stored(chatId, messageId);
+      expect(message.sources[0].source.id).toBe("f9");
+      expect(message.statusHistory).toEqual([{ action: "sources_retrieved", count: 1, done: true }]);
+    });
+
     test("a whole (non-streamed) answer", async () => {
       const { chatId, messageId } = newTurn();
       await send(chatId, messageId, { stream: false });
       const done = await doneOf(messageId);
       expect(done.payload.data.data.content).toBe("Hello world!");
       const events = rt.emit.of(messageId);
-      expect(events[0].data.choices[0].message.content).toBe("Hello world!");
+      expect(events[0]!.data.choices[0].message.content).toBe("Hello world!");
       expect(stored(chatId, messageId)).toMatchObject({ role: "assistant", content: "Hello world!" });
     });
 

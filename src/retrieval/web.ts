@@ -1,0 +1,89 @@
+// Web pages and web search for RAG. Every URL a user (or a search result) supplies is fetched
+// through safe-fetch, which refuses local and private addresses on every redirect hop unless
+// ENABLE_RAG_LOCAL_WEB_FETCH is true.
+import type { AppContext } from "../context";
+import { parseBool } from "../core/env";
+import { safeFetch, type SafeFetchOptions } from "../core/safe-fetch";
+import { html as htmlToText, decodeText, type LoadedDocument } from "./loaders";
+
+export class WebError extends Error {}
+
+export interface SearchItem {
+  link: string;
+  title: string | null;
+  snippet: string | null;
+}
+
+export function fetchOptions(ctx: AppContext): SafeFetchOptions {
+  return {
+    allowLocal: parseBool(ctx.env.raw, "ENABLE_RAG_LOCAL_WEB_FETCH", false),
+    timeoutMs: 20_000,
+    maxBytes: 20 * 1024 * 1024,
+    headers: { "user-agent": "Mozilla/5.0 (compatible; OpenWebUI-Bun)", accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" },
+  };
+}
+
+/** One document per page: its text, with source, title, description and language metadata. */
+export async function loadWebPage(ctx: AppContext, url: string): Promise<LoadedDocument> {
+  const engine = ctx.config.get("WEB_LOADER_ENGINE");
+  if (engine && engine !== "safe_web") throw new WebError(`The web loader engine "${engine}" is not supported by this server`);
+  const response = await safeFetch(url, fetchOptions(ctx));
+  if (response.status >= 400) throw new WebError(`${url} answered ${response.status}`);
+  const type = response.headers.get("content-type") ?? "";
+  const raw = decodeText(response.body);
+  if (!type.includes("html") && !/^\s*</.test(raw)) return { text: raw, metadata: { source: url } };
+  const metadata: Record<string, unknown> = { source: url };
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(raw)?.[1]?.trim();
+  if (title) metadata.title = htmlToText(title);
+  const description = /<meta[^>]+name=["']description["'][^>]*content=["']([^"']*)["']/i.exec(raw)?.[1];
+  if (description) metadata.description = description;
+  const language = /<html[^>]+lang=["']([^"']+)["']/i.exec(raw)?.[1];
+  if (language) metadata.language = language;
+  return { text: htmlToText(raw), metadata };
+}
+
+/** Results of the configured search engine for one query (searxng and external are built in). */
+export async function searchWeb(ctx: AppContext, query: string): Promise<SearchItem[]> {
+  const engine = ctx.config.get("WEB_SEARCH_ENGINE");
+  const count = Number(ctx.config.get("WEB_SEARCH_RESULT_COUNT")) || 3;
+  if (!engine) throw new WebError("No search engine API key found in environment variables");
+  if (engine === "searxng") {
+    const base = ctx.config.get("SEARXNG_QUERY_URL");
+    if (!base) throw new WebError("No SEARXNG_QUERY_URL found in environment variables");
+    const url = new URL(base.replace("<query>", ""));
+    url.searchParams.set("q", query);
+    url.searchParams.set("format", "json");
+    const response = await fetch(url, { signal: AbortSignal.timeout(20_000), headers: { accept: "application/json" } });
+    if (!response.ok) throw new WebError(`SearXNG answered ${response.status}`);
+    const data = (await response.json()) as { results?: { url?: string; title?: string; content?: string }[] };
+    return filterDomains(ctx, (data.results ?? []).filter((r) => r.url).map((r) => ({ link: r.url as string, title: r.title ?? null, snippet: r.content ?? null }))).slice(0, count);
+  }
+  if (engine === "external") {
+    const url = ctx.config.get("EXTERNAL_WEB_SEARCH_URL");
+    if (!url) throw new WebError("No EXTERNAL_WEB_SEARCH_URL found in environment variables");
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ctx.config.get("EXTERNAL_WEB_SEARCH_API_KEY")}` },
+      body: JSON.stringify({ query, count }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    if (!response.ok) throw new WebError(`The external search service answered ${response.status}`);
+    const data = (await response.json()) as { link?: string; title?: string; snippet?: string }[];
+    return filterDomains(ctx, (Array.isArray(data) ? data : []).filter((r) => r?.link).map((r) => ({ link: r.link as string, title: r.title ?? null, snippet: r.snippet ?? null }))).slice(0, count);
+  }
+  throw new WebError(`The web search engine "${engine}" is not supported by this server`);
+}
+
+/** WEB_SEARCH_DOMAIN_FILTER_LIST: keep results whose host ends with one of the listed domains. */
+function filterDomains(ctx: AppContext, items: SearchItem[]): SearchItem[] {
+  const domains = (ctx.config.get("WEB_SEARCH_DOMAIN_FILTER_LIST") ?? []).map((d) => String(d).toLowerCase()).filter(Boolean);
+  if (domains.length === 0) return items;
+  return items.filter((item) => {
+    try {
+      const host = new URL(item.link).hostname.toLowerCase();
+      return domains.some((d) => host === d || host.endsWith(`.${d}`));
+    } catch {
+      return false;
+    }
+  });
+}
