@@ -4,7 +4,6 @@
 import type { AppContext } from "../context";
 import { HttpError, json } from "../core/errors";
 import type { ModelCatalog } from "../models/catalog";
-import { findModelRow } from "../models/repository";
 import type { CallerCredentials } from "../openai/connections";
 import { callerCredentials } from "../tasks/routes";
 import type { UserRow } from "../users/repository";
@@ -42,8 +41,8 @@ async function check(ctx: AppContext, catalog: ModelCatalog, body: Json, user: U
   const model = typeof modelId === "string" ? byId.get(modelId) : undefined;
   if (!model || !(await catalog.canUse(user, model))) throw new HttpError(400, "Model not found");
 
-  const row = await findModelRow(ctx.db, modelId as string);
-  const rowParams = row?.params ?? {};
+  // The model row's stream settings; the cached rows are fresh enough for these.
+  const rowParams = catalog.rowById(modelId as string)?.params ?? {};
   const params = isRecord(body.params) ? body.params : {};
   const metadata: ChatMetadata = {
     user_id: user.id,

@@ -39,7 +39,7 @@ export async function embeddings(
     return embeddingResponseToOpenAI(answer);
   }
 
-  const known = catalog.openaiItems().find((m) => m.id === form.model);
+  const known = catalog.openaiItem(String(form.model));
   const connection = openaiConnection(ctx, known ? (known.urlIdx as number) : 0);
   if (!connection) throw new HttpError(400, "Model not found");
   const reply = await postToUpstream(

@@ -1,6 +1,6 @@
 // The chat endpoints main.py defines itself: the model picker's list, chat completions, the
 // "completed" hook, running tasks, and embeddings.
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { HttpError, json } from "../core/errors";
@@ -23,20 +23,24 @@ async function bodyOf(request: Request): Promise<Json> {
   return body;
 }
 
-const RefreshQuery = t.Object({ refresh: t.Optional(t.BooleanString()) });
+/** FastAPI's reading of a boolean query value. */
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && ["true", "1", "yes", "on"].includes(value.toLowerCase());
+}
 
 export function chatRoutes(ctx: AppContext) {
   const catalog = catalogFor(ctx);
   const tag = { detail: { tags: ["chat"] } };
 
-  const models = async ({ user, query }: { user: Parameters<typeof catalog.listJson>[0] & Json; query: { refresh?: boolean } }) =>
-    new Response(await catalog.listJson(user, { force: query.refresh === true, user: user as never }), {
-      headers: { "content-type": "application/json" },
-    });
+  /** The list is kept as JSON text; it goes out as such (no Response copy for extra headers). */
+  const models = async ({ user, query, set }: { user: Parameters<typeof catalog.listJson>[0] & Json; query: Record<string, string | undefined>; set: { headers: Record<string, unknown> } }) => {
+    set.headers["content-type"] = "application/json";
+    return catalog.listJson(user, { force: isTrue(query.refresh), user: user as never });
+  };
 
   return new Elysia({ name: "chat" })
     .use(authGuard(ctx))
-    .get("/api/models", ({ user, query }) => models({ user, query }), { auth: "verified", query: RefreshQuery, ...tag })
+    .get("/api/models", ({ user, query, set }) => models({ user, query, set }), { auth: "verified", ...tag })
     .get(
       "/api/models/base",
       async ({ user }) => ({ data: await catalog.baseModels({ user }) }),

@@ -3,12 +3,15 @@
 //
 // Plain text leaves as `choices[0].delta.content` (the frontend appends it); when the rendered
 // form changes (reasoning blocks), the whole text is sent as `content` (the frontend replaces),
-// at most every REPLACE_INTERVAL_MS. The message is saved every SAVE_INTERVAL_MS and at the end.
+// at most every REPLACE_INTERVAL_MS, and less often when building it gets costly (at most about
+// 1/REPLACE_COST_SHARE of the time), so a long reasoning block cannot take over the CPU.
+// The message is saved every SAVE_INTERVAL_MS and at the end.
 import type { Json } from "./payload";
 import { isRecord } from "./payload";
 import { ReplyBuilder, type TagPair, type Update } from "./reply-builder";
 
 export const REPLACE_INTERVAL_MS = 100;
+const REPLACE_COST_SHARE = 20;
 export const SAVE_INTERVAL_MS = 2_000;
 
 export interface StreamSink {
@@ -42,6 +45,7 @@ function updateToData(update: Update): Json {
 export class ReplyStream {
   readonly builder: ReplyBuilder;
   private lastReplace = Number.NEGATIVE_INFINITY;
+  private replaceGap = REPLACE_INTERVAL_MS;
   private lastSave: number;
   private savedOnce = false;
   private pendingDeltas = 0;
@@ -90,7 +94,7 @@ export class ReplyStream {
   flush(force: boolean): void {
     this.pendingDeltas = 0;
     if (this.builder.structureChanged && !force) {
-      const wait = this.lastReplace + REPLACE_INTERVAL_MS - this.now();
+      const wait = this.lastReplace + this.replaceGap - this.now();
       if (wait > 0) {
         this.timer ??= setTimeout(() => {
           this.timer = null;
@@ -99,10 +103,14 @@ export class ReplyStream {
         return;
       }
     }
+    const started = performance.now();
     const update = this.builder.takeUpdate();
     if (!update) return;
-    if (update.kind === "replace") this.lastReplace = this.now();
     this.sink.emit({ type: "chat:completion", data: updateToData(update) });
+    if (update.kind === "replace") {
+      this.lastReplace = this.now();
+      this.replaceGap = Math.max(REPLACE_INTERVAL_MS, (performance.now() - started) * REPLACE_COST_SHARE);
+    }
   }
 
   private saveIfDue(): void {

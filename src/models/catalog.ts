@@ -14,6 +14,7 @@ import { fetchOpenAIModels, mergeOpenAIModels, type Json } from "../openai/model
 import { listAllModelRows, modelTableFingerprint, type ModelRow } from "./repository";
 
 const COLD_WAIT_MS = 2_000;
+const CHECK_INTERVAL_MS = 100;
 const ROWS_TTL_MS = 1_000;
 const GROUPS_TTL_MS = 1_000;
 const RESPONSE_CACHE_SIZE = 500;
@@ -172,8 +173,34 @@ export class ModelCatalog {
     }
   }
 
+  private memo = new Map<string, { key: string; value: unknown }>();
+
+  /** A value derived from the caches, recomputed only when they (or the settings) change. */
+  private derived<T>(name: string, compute: () => T): T {
+    const key = `${this.baseVersion}:${this.configVersion}`;
+    const hit = this.memo.get(name);
+    if (hit && hit.key === key) return hit.value as T;
+    const value = compute();
+    this.memo.set(name, { key, value });
+    return value;
+  }
+
   /** OpenAI items of every enabled connection, from the cache. */
   openaiItems(): Json[] {
+    return this.derived("openai", () => this.computeOpenaiItems());
+  }
+
+  /** The OpenAI item with this id (OPENAI_MODELS of the reference). */
+  openaiItem(id: string): Json | undefined {
+    return this.derived("openaiById", () => new Map(this.openaiItems().map((m) => [m.id as string, m]))).get(id);
+  }
+
+  /** The merged Ollama model with this name (OLLAMA_MODELS of the reference). */
+  ollamaModel(name: string): Json | undefined {
+    return this.derived("ollamaById", () => new Map(this.ollamaModels().map((m) => [m.model as string, m]))).get(name);
+  }
+
+  private computeOpenaiItems(): Json[] {
     if (!this.ctx.config.get("ENABLE_OPENAI_API")) return [];
     const answers = openaiConnections(this.ctx).map((connection) => ({
       connection,
@@ -184,6 +211,10 @@ export class ModelCatalog {
 
   /** Merged Ollama models (the /ollama/api/tags shape), from the cache. */
   ollamaModels(): Json[] {
+    return this.derived("ollama", () => this.computeOllamaModels());
+  }
+
+  private computeOllamaModels(): Json[] {
     if (!this.ctx.config.get("ENABLE_OLLAMA_API")) return [];
     const answers = ollamaConnections(this.ctx).map((connection) => {
       const value = connection.enabled ? this.ollama.get(this.ollamaKey(connection))?.value : null;
@@ -213,8 +244,17 @@ export class ModelCatalog {
     return [...this.openaiItems(), ...ollamaBaseItems(this.ollamaModels(), Math.floor(Date.now() / 1000))];
   }
 
+  private checkedAt = 0;
+  private checkedConfig = -1;
+
   /** Makes sure the upstream caches are warm (waiting like a list request would). */
   async ensureFresh(options: { force?: boolean; user?: UserInfo | null } = {}): Promise<void> {
+    // Busy servers ask many times a second; the caches are looked at no more than every
+    // CHECK_INTERVAL_MS unless something changed here.
+    const now = Date.now();
+    if (!options.force && !this.rowsDirty && this.checkedConfig === this.configVersion && now - this.checkedAt < CHECK_INTERVAL_MS) return;
+    this.checkedAt = now;
+    this.checkedConfig = this.configVersion;
     await Promise.all([this.refreshBase(options.force ?? false, options.user ?? null), this.loadRows()]);
   }
 

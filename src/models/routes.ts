@@ -86,14 +86,13 @@ export function modelsRoutes(ctx: AppContext) {
     .use(authGuard(ctx))
     .get(
       "/",
-      async ({ user, request, query }) => {
+      async ({ user, request, query, set }) => {
         // "/api/v1/models" (no slash) is the OpenAI-style alias of /api/models; the router's
         // own list lives at "/api/v1/models/". The framework matches both here.
         if (!new URL(request.url).pathname.endsWith("/")) {
-          const refresh = query.refresh === "true" || query.refresh === "1";
-          return new Response(await catalog.listJson(user, { force: refresh, user }), {
-            headers: { "content-type": "application/json" },
-          });
+          const refresh = ["true", "1", "yes", "on"].includes(String(query.refresh).toLowerCase());
+          set.headers["content-type"] = "application/json";
+          return catalog.listJson(user, { force: refresh, user });
         }
         if (user.role === "admin" && bypassAdmin()) return listPresets(ctx.db);
         const groups = await groupsOf(ctx.db, user.id);

@@ -124,7 +124,7 @@ export function ollamaRoutes(ctx: AppContext) {
   const firstNodeOf = async (model: string, urlIdx?: number) => {
     if (urlIdx !== undefined) return requireNode(ctx, urlIdx);
     await catalog.ensureFresh();
-    const known = catalog.ollamaModels().find((m) => m.model === model);
+    const known = catalog.ollamaModel(model);
     const first = Array.isArray(known?.urls) ? (known.urls[0] as number | undefined) : undefined;
     if (first === undefined) throw new HttpError(400, modelNotFound(model));
     return requireNode(ctx, first);
@@ -391,7 +391,7 @@ async function unload(ctx: AppContext, catalog: ModelCatalog, form: Json, user: 
   if (!given) throw new HttpError(400, "Missing name of the model to unload.");
   await catalog.ensureFresh({ user });
   const name = withTag(String(given));
-  const known = catalog.ollamaModels().find((m) => m.model === name);
+  const known = catalog.ollamaModel(name);
   if (!known) throw new HttpError(400, modelNotFound(name));
   const errors: Json[] = [];
   for (const idx of (known.urls as number[]) ?? []) {

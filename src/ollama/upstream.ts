@@ -96,7 +96,7 @@ export async function nodeForModel(
 ): Promise<OllamaConnection> {
   if (urlIdx !== undefined) return requireNode(ctx, urlIdx);
   if (refresh) await catalog.ensureFresh();
-  const known = catalog.ollamaModels().find((m) => m.model === model);
+  const known = catalog.ollamaModel(model);
   const urls = Array.isArray(known?.urls) ? (known.urls as number[]) : [];
   if (!known || urls.length === 0) throw new HttpError(400, modelNotFound(shownName));
   const pick = urls[Math.floor(Math.random() * urls.length)] as number;

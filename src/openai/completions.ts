@@ -131,7 +131,7 @@ export async function openaiChatCompletion(
   payload = applied.payload;
 
   await catalog.ensureFresh({ user });
-  const model = catalog.openaiItems().find((m) => m.id === applied.modelId);
+  const model = catalog.openaiItem(applied.modelId);
   const connection = model ? openaiConnection(ctx, model.urlIdx as number) : undefined;
   if (!model || !connection) throw new HttpError(404, "Model not found");
   return sendChat(ctx, catalog, connection, payload, user, model, options, metadata);
