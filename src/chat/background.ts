@@ -48,7 +48,7 @@ export interface BackgroundContext {
 
 export async function runBackgroundTasks(b: BackgroundContext, tasks: Json | null | undefined): Promise<void> {
   if (!isRecord(tasks)) return;
-  const all = await b.chats.messages(b.chatId);
+  const all = await b.chats.messages(b.user.id, b.chatId);
   const message = all?.[b.messageId];
   if (!all || !message) return;
   const messages = taskMessages(messageChain(all, b.messageId));
@@ -70,7 +70,7 @@ export async function runBackgroundTasks(b: BackgroundContext, tasks: Json | nul
     const parsed = completionObject(await ask("follow_up"));
     if (parsed) {
       const followUps = Array.isArray(parsed.follow_ups) ? parsed.follow_ups : [];
-      await b.chats.upsertMessage(b.chatId, b.messageId, { followUps });
+      await b.chats.upsertMessage(b.user.id, b.chatId, b.messageId, { followUps });
       b.emit({ type: "chat:message:follow_ups", data: { follow_ups: followUps } });
     }
   }
@@ -84,11 +84,11 @@ export async function runBackgroundTasks(b: BackgroundContext, tasks: Json | nul
         const parsed = completionObject(outcome);
         let title = !parsed ? "" : "title" in parsed ? String(parsed.title ?? "") : userMessage;
         if (!title) title = String(contentText(messages[0]) ?? userMessage);
-        await b.chats.setTitle(b.chatId, title);
+        await b.chats.setTitle(b.user.id, b.chatId, title);
         b.emit({ type: "chat:title", data: title });
       }
     } else if (messages.length === 2) {
-      await b.chats.setTitle(b.chatId, String(contentText(messages[0]) ?? userMessage));
+      await b.chats.setTitle(b.user.id, b.chatId, String(contentText(messages[0]) ?? userMessage));
       // The reference announces the assistant's text here (a quirk the frontend tolerates).
       b.emit({ type: "chat:title", data: contentText(message as ChatMessage) ?? userMessage });
     }
@@ -98,7 +98,7 @@ export async function runBackgroundTasks(b: BackgroundContext, tasks: Json | nul
     const parsed = completionObject(await ask("tags"));
     if (parsed) {
       const tags = Array.isArray(parsed.tags) ? parsed.tags.filter((t): t is string => typeof t === "string") : [];
-      await b.chats.setTags(b.chatId, b.user.id, tags);
+      await b.chats.setTags(b.user.id, b.chatId, tags);
       b.emit({ type: "chat:tags", data: tags });
     }
   }

@@ -68,7 +68,7 @@ async function check(ctx: AppContext, catalog: ModelCatalog, body: Json, user: U
   // Unlike the reference, admins too may only write into their own chats through this route.
   if (metadata.chat_id && metadata.chat_id !== "local") {
     const store = chatStore(ctx);
-    if (!store || !(await store.findOwned(metadata.chat_id, user.id))) throw new HttpError(400, DEFAULT_NOT_FOUND);
+    if (!store || !(await store.findOwned(user.id, metadata.chat_id))) throw new HttpError(400, DEFAULT_NOT_FOUND);
   }
   return { model, metadata, tasks };
 }
@@ -108,7 +108,7 @@ async function inline(
     throw error;
   }
   if (store && metadata.chat_id && metadata.chat_id !== "local" && metadata.message_id) {
-    await store.upsertMessage(metadata.chat_id, metadata.message_id, { model: modelId }).catch(() => {});
+    await store.upsertMessage(user.id, metadata.chat_id, metadata.message_id, { model: modelId }).catch(() => {});
   }
   return replyToResponse(withEvents(reply, events));
 }

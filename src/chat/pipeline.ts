@@ -110,7 +110,7 @@ export async function prepareForm(
 
   let files: Json[] = Array.isArray(form.files) ? form.files.filter(isRecord) : [];
   if (metadata.chat_id && metadata.chat_id !== "local" && chats) {
-    const chat = await chats.findOwned(metadata.chat_id, user.id);
+    const chat = await chats.findOwned(user.id, metadata.chat_id);
     const data = chat?.folderId ? await folderData(ctx, chat.folderId, user.id) : null;
     if (data) {
       if (typeof data.system_prompt === "string") applySystemPrompt(data.system_prompt, form, metadata.variables, user);

@@ -15,17 +15,22 @@ export interface TaskRegistry {
   listForChat(chatId: string): Promise<string[]>;
 }
 
-/** Chat rows as the pipeline uses them; every write is one atomic read-modify-write. */
+/**
+ * Chat rows as the pipeline uses them. Every call names the chat's owner, and finds nothing for
+ * anyone else's chat; every write is one atomic read-modify-write of the chat.
+ */
 export interface ChatStore {
   /** The chat if it exists and belongs to the user. */
-  findOwned(chatId: string, userId: string): Promise<{ folderId: string | null } | null>;
-  message(chatId: string, messageId: string): Promise<Json | null>;
+  findOwned(userId: string, chatId: string): Promise<{ folderId: string | null } | null>;
+  message(userId: string, chatId: string, messageId: string): Promise<Json | null>;
   /** history.messages[id] = {...old, ...patch}; history.currentId = id. */
-  upsertMessage(chatId: string, messageId: string, patch: Json): Promise<void>;
-  messages(chatId: string): Promise<Record<string, Json> | null>;
-  title(chatId: string): Promise<string | null>;
-  setTitle(chatId: string, title: string): Promise<void>;
-  setTags(chatId: string, userId: string, tags: string[]): Promise<void>;
+  upsertMessage(userId: string, chatId: string, messageId: string, patch: Json): Promise<void>;
+  /** Appends to the message's statusHistory. */
+  appendStatus(userId: string, chatId: string, messageId: string, status: Json): Promise<void>;
+  messages(userId: string, chatId: string): Promise<Record<string, Json> | null>;
+  title(userId: string, chatId: string): Promise<string | null>;
+  setTitle(userId: string, chatId: string, title: string): Promise<void>;
+  setTags(userId: string, chatId: string, tags: string[]): Promise<void>;
 }
 
 export interface ChatRuntime {

@@ -107,7 +107,7 @@ export function chatRoutes(ctx: AppContext) {
       async ({ params, user }) => {
         const runtime = chatRuntime(ctx);
         const store = chatStore(ctx);
-        if (!runtime || !store || !(await store.findOwned(params.chat_id, user.id))) return { task_ids: [] };
+        if (!runtime || !store || !(await store.findOwned(user.id, params.chat_id))) return { task_ids: [] };
         return { task_ids: await runtime.tasks.listForChat(params.chat_id) };
       },
       { auth: "verified", ...tag },

@@ -57,16 +57,14 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
     runtime.emit.toUser(user.id, "chat-events", { chat_id: chatId, message_id: messageId, data: event });
   const save = async (patch: Json) => {
     if (!persist) return;
-    await runtime.chats.upsertMessage(chatId, messageId, patch).catch((error) => ctx.log.warn("could not save the reply", error));
+    await runtime.chats.upsertMessage(user.id, chatId, messageId, patch).catch((error) => ctx.log.warn("could not save the reply", error));
   };
   let statuses = Promise.resolve();
   /** Status events are kept on the message (statusHistory), in order. */
   const appendStatus = (data: Json) =>
     (statuses = statuses.then(async () => {
       if (!persist) return;
-      const message = await runtime.chats.message(chatId, messageId).catch(() => null);
-      const history = Array.isArray(message?.statusHistory) ? message.statusHistory : [];
-      await save({ statusHistory: [...history, data] });
+      await runtime.chats.appendStatus(user.id, chatId, messageId, data).catch((error) => ctx.log.warn("could not save a status", error));
     }));
 
   try {
@@ -131,7 +129,7 @@ async function finishWhole(input: ChatTaskInput, reply: Extract<UpstreamReply, {
 async function titleOf(input: ChatTaskInput): Promise<string | null> {
   const chatId = input.metadata.chat_id as string;
   if (chatId === "local") return null;
-  return input.runtime.chats.title(chatId).catch(() => null);
+  return input.runtime.chats.title(input.user.id, chatId).catch(() => null);
 }
 
 /** Streams the reply to the sockets; returns the final content, or throws on failure or stop. */
@@ -145,7 +143,7 @@ async function streamReply(
 ) {
   const { metadata, runtime } = input;
   const chatId = metadata.chat_id as string;
-  const stored = chatId === "local" ? null : await runtime.chats.message(chatId, metadata.message_id as string).catch(() => null);
+  const stored = chatId === "local" ? null : await runtime.chats.message(input.user.id, chatId, metadata.message_id as string).catch(() => null);
   const messages = Array.isArray(form.messages) ? form.messages : [];
   const last = messages[messages.length - 1];
   const lastAssistant = isRecord(last) && last.role === "assistant" && typeof last.content === "string" ? last.content : "";

@@ -21,38 +21,51 @@ export class MemoryChats implements ChatStore {
     this.chats.set(id, { userId, title: "New Chat", folderId, tags: [], history: { messages: map, currentId: messages.at(-1)?.id ?? null } });
   }
 
-  async findOwned(chatId: string, userId: string) {
+  /** The chat, only for its owner. */
+  private owned(userId: string, chatId: string): StoredChat | undefined {
     const chat = this.chats.get(chatId);
-    return chat && chat.userId === userId ? { folderId: chat.folderId } : null;
+    return chat && chat.userId === userId ? chat : undefined;
   }
 
-  async message(chatId: string, messageId: string) {
-    return this.chats.get(chatId)?.history.messages[messageId] ?? null;
+  async findOwned(userId: string, chatId: string) {
+    const chat = this.owned(userId, chatId);
+    return chat ? { folderId: chat.folderId } : null;
   }
 
-  async upsertMessage(chatId: string, messageId: string, patch: Json) {
-    const chat = this.chats.get(chatId);
+  async message(userId: string, chatId: string, messageId: string) {
+    return this.owned(userId, chatId)?.history.messages[messageId] ?? null;
+  }
+
+  async upsertMessage(userId: string, chatId: string, messageId: string, patch: Json) {
+    const chat = this.owned(userId, chatId);
     if (!chat) return;
     this.writes++;
     chat.history.messages[messageId] = { ...chat.history.messages[messageId], ...patch };
     chat.history.currentId = messageId;
   }
 
-  async messages(chatId: string) {
-    return this.chats.get(chatId)?.history.messages ?? null;
+  async appendStatus(userId: string, chatId: string, messageId: string, status: Json) {
+    const message = this.owned(userId, chatId)?.history.messages[messageId];
+    if (!message) return;
+    this.writes++;
+    message.statusHistory = [...(message.statusHistory ?? []), status];
   }
 
-  async title(chatId: string) {
-    return this.chats.get(chatId)?.title ?? null;
+  async messages(userId: string, chatId: string) {
+    return this.owned(userId, chatId)?.history.messages ?? null;
   }
 
-  async setTitle(chatId: string, title: string) {
-    const chat = this.chats.get(chatId);
+  async title(userId: string, chatId: string) {
+    return this.owned(userId, chatId)?.title ?? null;
+  }
+
+  async setTitle(userId: string, chatId: string, title: string) {
+    const chat = this.owned(userId, chatId);
     if (chat) chat.title = title;
   }
 
-  async setTags(chatId: string, _userId: string, tags: string[]) {
-    const chat = this.chats.get(chatId);
+  async setTags(userId: string, chatId: string, tags: string[]) {
+    const chat = this.owned(userId, chatId);
     if (chat) chat.tags = tags;
   }
 }

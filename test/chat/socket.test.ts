@@ -131,7 +131,7 @@ for (const dialect of dialects) {
 
     test("continuing a message appends to what was stored", async () => {
       const { chatId, messageId } = newTurn();
-      await rt.chats.upsertMessage(chatId, messageId, { content: "Partial answer" });
+      await rt.chats.upsertMessage(w.user.id, chatId, messageId, { content: "Partial answer" });
       await send(chatId, messageId, { messages: [{ role: "user", content: "q" }, { role: "assistant", content: "Partial answer" }] });
       const done = await doneOf(messageId);
       expect(done.payload.data.data.content).toBe("Partial answerHello world!");
