@@ -13,6 +13,9 @@ const server = await spawnReady(["bench/completions/server.ts", "0", upstreamUrl
 const [serverPort, token] = server.words;
 const viaServer = `http://127.0.0.1:${serverPort}/api/chat/completions`;
 const direct = `${upstreamUrl}/chat/completions`;
+// The floor of any relay: a bare Bun.serve that passes the upstream's body through.
+const bareRelay = await spawnReady(["bench/completions/bare-relay.ts", direct]);
+const viaBare = `http://127.0.0.1:${bareRelay.words[0]}/`;
 
 const body = (n: number, pace = 0) =>
   JSON.stringify({ model: "bench-model", stream: true, max_tokens: n, tokens_per_ms: pace, messages: [{ role: "user", content: "go" }] });
@@ -42,21 +45,26 @@ for (let i = 0; i < 3; i++) {
 
 const directTimes: number[] = [];
 const serverTimes: number[] = [];
+const bareTimes: number[] = [];
 let bytes = 0;
 for (let i = 0; i < rounds; i++) {
   const [, d, b1] = await read(direct, tokens);
   const [, s, b2] = await read(viaServer, tokens);
+  const [, b] = await read(viaBare, tokens);
   if (b1 !== b2) throw new Error(`different bodies: ${b1} vs ${b2} bytes`);
   bytes = b1;
   directTimes.push(d);
   serverTimes.push(s);
+  bareTimes.push(b);
 }
 const directMs = percentile(directTimes, 50);
 const serverMs = percentile(serverTimes, 50);
+const bareMs = percentile(bareTimes, 50);
 console.log(`stream of ${tokens} tokens (${(bytes / 1e6).toFixed(2)} MB), median of ${rounds}:`);
 console.log(`  direct from upstream: ${directMs.toFixed(1)} ms (${((tokens / directMs) * 1000).toFixed(0)} tokens/s)`);
 console.log(`  through /api/chat/completions: ${serverMs.toFixed(1)} ms (${((tokens / serverMs) * 1000).toFixed(0)} tokens/s)`);
-console.log(`  throughput share: ${((directMs / serverMs) * 100).toFixed(1)}%`);
+console.log(`  through a bare Bun.serve relay: ${bareMs.toFixed(1)} ms (${((directMs / bareMs) * 100).toFixed(1)}% of direct)`);
+console.log(`  throughput share: ${((directMs / serverMs) * 100).toFixed(1)}% of direct, ${((bareMs / serverMs) * 100).toFixed(1)}% of the bare relay`);
 
 const firstDirect: number[] = [];
 const firstServer: number[] = [];
@@ -80,5 +88,6 @@ for (const [label, url] of [["direct from upstream", direct], ["through /api/cha
   console.log(`${clients} paced streams of ${perClient} tokens, ${label}: ${((clients * perClient) / seconds).toFixed(0)} tokens/s`);
 }
 
+bareRelay.proc.kill();
 server.proc.kill();
 upstream.proc.kill();

@@ -53,3 +53,5 @@ const server = Bun.serve({
   },
 });
 console.log(`ready ${server.port}`);
+
+export {};
