@@ -9,6 +9,6 @@ command -v bun >/dev/null 2>&1 || npm install -g bun
 bun install --frozen-lockfile >/dev/null
 case "${1:-start}" in
   start) exec bun src/main.ts ;;
-  test) exec bun test ;;
+  test) exec bun run test ;;
   *) echo "usage: scripts/run.sh [start|test]" >&2; exit 2 ;;
 esac

@@ -14,6 +14,12 @@ import { modelsRoutes } from "./models/routes";
 import { ollamaRoutes } from "./ollama/routes";
 import { openaiRoutes } from "./openai/routes";
 import { tasksRoutes } from "./tasks/routes";
+import { promptsRoutes } from "./prompts/routes";
+import { toolsRoutes } from "./tools/routes";
+import { functionsRoutes } from "./functions/routes";
+import { memoriesRoutes } from "./memories/routes";
+import { notesRoutes } from "./notes/routes";
+import { channelsRoutes } from "./channels/routes";
 import { systemRoutes } from "./system/routes";
 import { filesRoutes } from "./files/routes";
 import { knowledgeRoutes } from "./knowledge/routes";
@@ -42,6 +48,12 @@ export function createApp(ctx: AppContext) {
     .use(usersRoutes(ctx))
     .use(groupsRoutes(ctx))
     .use(configsRoutes(ctx))
+    .use(promptsRoutes(ctx))
+    .use(toolsRoutes(ctx))
+    .use(functionsRoutes(ctx))
+    .use(memoriesRoutes(ctx))
+    .use(notesRoutes(ctx))
+    .use(channelsRoutes(ctx))
     .use(filesRoutes(ctx))
     .use(knowledgeRoutes(ctx))
     .use(retrievalRoutes(ctx))

@@ -11,6 +11,7 @@ export const ERROR_MESSAGES = {
     "Uh-oh! This email is already registered. Sign in with your existing account or choose another email to start anew.",
   PASSWORD_TOO_LONG:
     "Uh-oh! The password you entered is too long. Please make sure your password is less than 72 bytes long.",
+  COMMAND_TAKEN: "Uh-oh! This command is already registered. Please choose another command string.",
   INVALID_TOKEN: "Your session has expired or the token is invalid. Please sign in again.",
   INVALID_CRED: "The email or password provided is incorrect. Please check for typos and try logging in again.",
   INVALID_EMAIL_FORMAT:

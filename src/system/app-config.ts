@@ -3,6 +3,7 @@
 import type { AppContext } from "../context";
 import type { UserRow } from "../users/repository";
 import { countUsers } from "../users/repository";
+import { updateCheckEnabled } from "./updates";
 import { VERSION } from "./version";
 
 export async function buildAppConfig(ctx: AppContext, user: UserRow | null) {
@@ -27,7 +28,7 @@ export async function buildAppConfig(ctx: AppContext, user: UserRow | null) {
       enable_signup: config.get("ENABLE_SIGNUP"),
       enable_login_form: config.get("ENABLE_LOGIN_FORM"),
       enable_websocket: (raw.ENABLE_WEBSOCKET_SUPPORT ?? "true").toLowerCase() === "true",
-      enable_version_update_check: (raw.ENABLE_VERSION_UPDATE_CHECK ?? "true").toLowerCase() === "true",
+      enable_version_update_check: updateCheckEnabled(raw),
       ...(user !== null
         ? {
             enable_direct_connections: config.get("ENABLE_DIRECT_CONNECTIONS"),

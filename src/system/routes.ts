@@ -7,9 +7,12 @@ import { ping } from "../db/client";
 import { buildAppConfig } from "./app-config";
 import { CHANGELOG } from "./changelog";
 import { serveStatic } from "./static";
+import { DEFAULT_RELEASES_URL, ReleaseChecker, updateCheckEnabled } from "./updates";
 import { VERSION } from "./version";
 
 export function systemRoutes(ctx: AppContext) {
+  const checkUpdates = updateCheckEnabled(ctx.env.raw);
+  const releases = new ReleaseChecker({ url: ctx.env.raw.VERSION_UPDATE_CHECK_URL || DEFAULT_RELEASES_URL, log: ctx.log });
   return new Elysia({ name: "system" })
     .use(authGuard(ctx))
     .get("/health", () => ({ status: true }), { detail: { tags: ["system"] } })
@@ -22,6 +25,11 @@ export function systemRoutes(ctx: AppContext) {
       { detail: { tags: ["system"] } },
     )
     .get("/api/version", () => ({ version: VERSION }), { detail: { tags: ["system"] } })
+    .get(
+      "/api/version/updates",
+      async () => ({ current: VERSION, latest: checkUpdates ? await releases.latestVersion() : VERSION }),
+      { auth: "verified", detail: { tags: ["system"] } },
+    )
     .get("/api/changelog", () => CHANGELOG, { detail: { tags: ["system"] } })
     .get("/api/config", ({ user }) => buildAppConfig(ctx, user), { optionalAuth: true, detail: { tags: ["system"] } })
     .get("/manifest.json", () => manifest(ctx), { detail: { tags: ["system"] } })

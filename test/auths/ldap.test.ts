@@ -28,12 +28,12 @@ describe.skipIf(!slapdAvailable)("LDAP sign-in", () => {
       ENABLE_LDAP_GROUP_CREATION: "true",
       LDAP_ATTRIBUTE_FOR_GROUPS: "description",
     });
-  });
+  }, 30_000);
   afterAll(async () => {
-    await t.close();
-    await t.database.drop();
-    await ldap.stop();
-  });
+    await t?.close();
+    await t?.database.drop();
+    await ldap?.stop();
+  }, 30_000);
 
   test("the first directory user becomes the local admin, with a session", async () => {
     const res = await t.request("POST", "/api/v1/auths/ldap", { body: { user: "Grace", password: "cobol-rules" } });

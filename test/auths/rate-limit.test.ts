@@ -7,7 +7,7 @@ import { startTestApp } from "../support/app";
 const redisUrl = process.env.REDIS_URL;
 
 describe("sign-in rate limit", () => {
-  test("the 16th attempt within the window answers 429 with a detail", async () => {
+  test("the 16th attempt within the window answers 429 with a detail", { timeout: 30_000 }, async () => {
     const t = await startTestApp("sqlite");
     const attempt = () => t.request("POST", "/api/v1/auths/signin", { body: { email: "victim@example.com", password: "guess" } });
     for (let i = 0; i < SIGNIN_LIMIT; i++) expect((await attempt()).status).toBe(400);

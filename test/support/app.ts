@@ -37,7 +37,14 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
 /** An app on an existing test database (for restarts). */
 export async function openTestApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
   const ctx = await createContext({
-    source: { DATA_DIR: database.dataDir, DATABASE_URL: database.url, WEBUI_SECRET_KEY: TEST_SECRET, ...env },
+    source: {
+      DATA_DIR: database.dataDir,
+      DATABASE_URL: database.url,
+      WEBUI_SECRET_KEY: TEST_SECRET,
+      // Tests never reach the internet: the release check asks a closed loopback port.
+      VERSION_UPDATE_CHECK_URL: "http://127.0.0.1:9/releases/latest",
+      ...env,
+    },
     log: createLogger("ERROR"),
   });
   const app = createApp(ctx);

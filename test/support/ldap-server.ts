@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "ldapts";
 
 export const SLAPD = "/usr/sbin/slapd";
 export const slapdAvailable = existsSync(SLAPD) && existsSync("/etc/ldap/schema/inetorgperson.schema");
@@ -38,17 +39,9 @@ export async function startLdapServer(ldif: string): Promise<LdapServer> {
   writeFileSync(join(dir, "data.ldif"), ldif);
   const load = Bun.spawnSync(["/usr/sbin/slapadd", "-f", config, "-l", join(dir, "data.ldif")], { stderr: "pipe" });
   if (load.exitCode !== 0) throw new Error(`slapadd failed: ${load.stderr.toString()}`);
-  const port = 30000 + Math.floor(Math.random() * 20000);
+  const port = freePort();
   const child = Bun.spawn([SLAPD, "-f", config, "-h", `ldap://127.0.0.1:${port}/`, "-d", "0"], { stdout: "ignore", stderr: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-      socket.end();
-      break;
-    } catch {
-      await Bun.sleep(50);
-    }
-  }
+  await untilItAnswers(port);
   return {
     port,
     stop: async () => {
@@ -57,6 +50,30 @@ export async function startLdapServer(ldif: string): Promise<LdapServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A port nothing listens on right now (the system picks it). */
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+/** Waits until the directory answers a bind as its administrator. */
+async function untilItAnswers(port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const client = new Client({ url: `ldap://127.0.0.1:${port}`, connectTimeout: 1_000 });
+    try {
+      await client.bind(`cn=admin,${SUFFIX}`, "admin-secret");
+      return;
+    } catch {
+      await Bun.sleep(50);
+    } finally {
+      await client.unbind().catch(() => {});
+    }
+  }
+  throw new Error("slapd did not start");
 }
 
 export function person(uid: string, mail: string, cn: string, password: string, groups: string[] = []): string {
