@@ -31,8 +31,8 @@ for (const dialect of dialects) {
       provideChatRuntime(w.t.ctx, { chats: runtime.chats });
       await publishModel(w, "gpt-fake", { params: { temperature: 0.1 } });
       await publishModel(w, "llama3:latest");
-    });
-    afterAll(async () => w.close());
+    }, 30_000);
+    afterAll(async () => w.close(), 30_000);
     const post = (path: string, body: unknown, token = w.user.token) => w.t.request("POST", path, { token, body });
     const lastChat = () => w.openai.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!;
 

@@ -22,8 +22,8 @@ for (const dialect of dialects) {
       provideChatRuntime(w.t.ctx, rt);
       await publishModel(w, "gpt-fake");
       await publishModel(w, "llama3:latest");
-    });
-    afterAll(async () => w.close());
+    }, 30_000);
+    afterAll(async () => w.close(), 30_000);
 
     /** A chat of `owner` with a user message and an empty assistant placeholder. */
     const newTurn = (owner = w.user.id) => {

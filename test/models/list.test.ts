@@ -19,8 +19,8 @@ for (const dialect of dialects) {
         openai: { models: [{ id: "gpt-fake" }, { id: "o3-mini" }] },
         ollama: { models: ["llama3:latest", "qwen:7b"], loadedUntil: "2030-01-01T00:00:00.123456+00:00" },
       });
-    });
-    afterAll(async () => w.close());
+    }, 30_000);
+    afterAll(async () => w.close(), 30_000);
     const get = (path: string, token = w.admin.token) => w.t.request("GET", path, { token });
 
     test("auth levels", async () => {

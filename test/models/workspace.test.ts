@@ -23,8 +23,8 @@ for (const dialect of dialects) {
     let w: World;
     beforeAll(async () => {
       w = await startWorld(dialect);
-    });
-    afterAll(async () => w.close());
+    }, 30_000);
+    afterAll(async () => w.close(), 30_000);
     const req = (method: string, path: string, token?: string, body?: unknown) => w.t.request(method, path, { token, body });
 
     test("auth levels", async () => {

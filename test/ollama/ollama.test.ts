@@ -18,11 +18,11 @@ for (const dialect of dialects) {
         token: w.admin.token,
         body: { OLLAMA_BASE_URLS: [w.ollama.url, second.url], OLLAMA_API_CONFIGS: { "1": { prefix_id: "", tags: [{ name: "gpu" }] } } },
       });
-    });
+    }, 30_000);
     afterAll(async () => {
       await w.close();
       await second.stop();
-    });
+    }, 30_000);
     const req = (method: string, path: string, token?: string, body?: unknown) => w.t.request(method, path, { token, body });
 
     test("status and version are public; the rest needs an account of the right role", async () => {

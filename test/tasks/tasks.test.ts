@@ -34,8 +34,8 @@ for (const dialect of dialects) {
         openai: { models: [{ id: "gpt-fake" }, { id: "gpt-small" }], tokens: ['{"title": "🧪 Test chat"}'] },
       });
       await publishModel(w, "gpt-fake");
-    });
-    afterAll(async () => w.close());
+    }, 30_000);
+    afterAll(async () => w.close(), 30_000);
     const req = (method: string, path: string, token?: string, body?: unknown) => w.t.request(method, path, { token, body });
     const messages = [{ role: "user", content: "How do plants grow?" }, { role: "assistant", content: "With light." }];
     const lastChat = () => w.openai.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!.body;
