@@ -38,6 +38,12 @@ export function reasoningTagsFrom(param: unknown, defaults: TagPair[]): TagPair[
   return defaults;
 }
 
+/** The text the frontend would show for an upstream error object. */
+function errorContent(error: unknown): unknown {
+  if (isRecord(error)) return error.message ?? error.detail ?? error;
+  return typeof error === "string" ? error : JSON.stringify(error);
+}
+
 function updateToData(update: Update): Json {
   return update.kind === "replace" ? { content: update.content } : { choices: [{ delta: { content: update.text } }] };
 }
@@ -73,7 +79,11 @@ export class ReplyStream {
     if (Object.keys(usage).length > 0) this.sink.emit({ type: "chat:completion", data: { usage } });
     const choices = Array.isArray(data.choices) ? data.choices : [];
     if (choices.length === 0) {
-      if (data.error) this.sink.emit({ type: "chat:completion", data: { error: data.error } });
+      if (data.error) {
+        this.sink.emit({ type: "chat:completion", data: { error: data.error } });
+        // Kept on the message too, so the error survives if the browser is gone.
+        void this.sink.save({ error: { content: errorContent(data.error) } });
+      }
       return;
     }
     const choice = isRecord(choices[0]) ? choices[0] : {};

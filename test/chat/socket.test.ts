@@ -167,6 +167,21 @@ for (const dialect of dialects) {
       }
     });
 
+    test("an error sent inside the stream reaches the user and is kept on the message", async () => {
+      w.openai.options.streamError = { message: "model overloaded", type: "server_error" };
+      try {
+        const { chatId, messageId } = newTurn();
+        await send(chatId, messageId);
+        const event = await rt.emit.waitFor((e) => e.payload.message_id === messageId && Boolean(e.payload.data?.data?.error));
+        expect(event.payload.data).toEqual({ type: "chat:completion", data: { error: { message: "model overloaded", type: "server_error" } } });
+        await doneOf(messageId);
+        expect(stored(chatId, messageId).error).toEqual({ content: "model overloaded" });
+        expect(stored(chatId, messageId).content).toBe("Hello world!");
+      } finally {
+        w.openai.options.streamError = undefined;
+      }
+    });
+
     test("an unreachable upstream is reported like the reference", async () => {
       const original = w.t.ctx.config.get("OPENAI_API_BASE_URLS");
       w.t.ctx.config.apply({ OPENAI_API_BASE_URLS: [...original, "http://127.0.0.1:9/v1"], OPENAI_API_KEYS: ["k", ""], OPENAI_API_CONFIGS: { "1": { model_ids: ["ghost"] } } });

@@ -26,6 +26,8 @@ export interface FakeOpenAIOptions {
   /** Answer chat completions with this status and JSON body. */
   error?: { status: number; body: unknown };
   usage?: boolean;
+  /** An `{"error": …}` line sent after the text. */
+  streamError?: unknown;
 }
 
 export interface FakeOpenAI {
@@ -97,6 +99,7 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
         const chunks: unknown[] = [chunk(model, { role: "assistant", content: "" })];
         for (const r of options.reasoning ?? []) chunks.push(chunk(model, { reasoning_content: r }));
         for (const t of tokens) chunks.push(chunk(model, { content: t }));
+        if (options.streamError) chunks.push({ error: options.streamError });
         chunks.push(chunk(model, {}, "stop"));
         if (options.usage) chunks.push({ ...chunk(model, {}), choices: [], usage: { prompt_tokens: 3, completion_tokens: tokens.length } });
         let i = 0;
