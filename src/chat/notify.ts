@@ -12,8 +12,15 @@ function webhookOf(user: UserRow): string | null {
   return typeof url === "string" && url ? url : null;
 }
 
-export function notifyUserWebhook(ctx: AppContext, user: UserRow, chatId: string, title: string | null, content: string): void {
-  if (ctx.isUserActive?.(user.id) ?? true) return;
+/** Whether the user has an open socket: the realtime layer's pools, when they are there. */
+async function isActive(ctx: AppContext, userId: string): Promise<boolean> {
+  const usage = (ctx as { usage?: { isUserActive?(id: string): Promise<boolean> } }).usage;
+  if (usage?.isUserActive) return usage.isUserActive(userId).catch(() => true);
+  return ctx.isUserActive?.(userId) ?? true;
+}
+
+export async function notifyUserWebhook(ctx: AppContext, user: UserRow, chatId: string, title: string | null, content: string): Promise<void> {
+  if (await isActive(ctx, user.id)) return;
   const url = webhookOf(user);
   if (!url || url.includes("webhook.office.com")) return;
   const link = `${ctx.config.get("WEBUI_URL")}/c/${chatId}`;

@@ -176,7 +176,7 @@ async function afterDone(input: ChatTaskInput, done: { content: string; title: s
   const { ctx, catalog, runtime, user, metadata } = input;
   const chatId = metadata.chat_id as string;
   if (chatId === "local") return;
-  notifyUserWebhook(ctx, user, chatId, done.title, done.content);
+  void notifyUserWebhook(ctx, user, chatId, done.title, done.content).catch(() => {});
   await runBackgroundTasks(
     { ctx, catalog, chats: runtime.chats, user, chatId, messageId: metadata.message_id as string, credentials: input.credentials, emit },
     input.tasks,

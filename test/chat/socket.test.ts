@@ -2,7 +2,9 @@
 // {status, task_id} at once; the reply reaches the user's sockets as chat-events, is saved into
 // the chat, then title, tags and follow-ups run. Stops, errors and other users' chats.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { provideChatRuntime } from "../../src/chat/ports";
+import { insertUser } from "../support/users";
 import { dialects } from "../support/databases";
 import { publishModel, startWorld, type World } from "../fakes/world";
 import { memoryRuntime, renderedContent } from "./memory-runtime";
@@ -265,6 +267,27 @@ for (const dialect of dialects) {
       const res = await send(chatId, messageId, { model: "secret" });
       expect([res.status, res.body.detail]).toEqual([400, "Model not found"]);
       expect(rt.emit.of(messageId)).toEqual([]);
+    });
+
+    test("a user without an open socket gets the finished reply on their webhook", async () => {
+      const received: any[] = [];
+      const hook = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: async (r) => (received.push(await r.json()), new Response("ok")) });
+      const row = await insertUser(w.t.ctx, { role: "user", name: "Away" });
+      const { user } = w.t.ctx.db.t;
+      await w.t.ctx.db.write((tx) =>
+        tx.update(user).set({ settings: { ui: { notifications: { webhook_url: `http://127.0.0.1:${hook.port}/hook` } } } }).where(eq(user.id, row.id)),
+      );
+      w.t.ctx.isUserActive = (id) => id !== row.id;
+      try {
+        const { chatId, messageId } = newTurn(row.id);
+        await send(chatId, messageId, {}, w.t.tokenFor(row.id));
+        await doneOf(messageId);
+        for (let i = 0; i < 50 && received.length === 0; i++) await Bun.sleep(20);
+        expect(received).toEqual([{ action: "chat", message: "Hello world!", title: "New Chat", url: `/c/${chatId}` }]);
+      } finally {
+        w.t.ctx.isUserActive = undefined;
+        hook.stop(true);
+      }
     });
 
     test("temporary chats (chat id 'local') stream but write nothing", async () => {
