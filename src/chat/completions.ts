@@ -8,7 +8,7 @@ import type { CallerCredentials } from "../openai/connections";
 import { callerCredentials } from "../tasks/routes";
 import type { UserRow } from "../users/repository";
 import { ChatError, dispatchCompletion } from "./dispatch";
-import { chatRuntime, chatStore, type ChatRuntime } from "./ports";
+import { chatRuntime, chatStore } from "./ports";
 import { prepareForm, type ChatMetadata } from "./pipeline";
 import { isRecord, type Json } from "./payload";
 import { replyToResponse, type UpstreamReply } from "./reply";
@@ -123,4 +123,3 @@ function withEvents(reply: UpstreamReply, events: Json[]): UpstreamReply {
   return { ...reply, prefix: lines + (reply.prefix ?? "") };
 }
 
-export type { ChatRuntime };

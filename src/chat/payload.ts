@@ -1,5 +1,6 @@
 // Turning a chat request into the body an upstream receives: the chat's and the model row's
 // parameters, the system prompt with its placeholders (utils/payload.py, utils/misc.py).
+import { HttpError } from "../core/errors";
 import { fillUserAndDate, fillVariables, type ChatMessage, type TemplateUser } from "../tasks/prompt";
 
 export type Json = Record<string, unknown>;
@@ -9,6 +10,23 @@ const OPEN_WEBUI_PARAMS = ["stream_response", "stream_delta_chunk_size", "functi
 
 export function isRecord(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A free-form JSON object body (FastAPI's `form_data: dict`), with pydantic's 422s otherwise. */
+export async function readJsonObject(request: Request): Promise<Json> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    throw new HttpError(422, [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error" }]);
+  }
+  if (!isRecord(body)) throw new HttpError(422, [{ type: "dict_type", loc: ["body"], msg: "Input should be a valid dictionary" }]);
+  return body;
+}
+
+/** FastAPI's reading of a boolean query value. */
+export function queryFlag(value: unknown): boolean {
+  return typeof value === "string" && ["true", "1", "yes", "on"].includes(value.toLowerCase());
 }
 
 export function deepUpdate(target: Json, source: Json): Json {

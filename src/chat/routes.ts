@@ -3,44 +3,30 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
-import { HttpError, json } from "../core/errors";
+import { HttpError } from "../core/errors";
 import { catalogFor } from "../models/catalog";
 import { callerCredentials } from "../tasks/routes";
 import { chatCompletion } from "./completions";
 import { embeddings } from "./embeddings";
 import { chatRuntime, chatStore } from "./ports";
-import { isRecord, type Json } from "./payload";
+import { queryFlag, readJsonObject } from "./payload";
 import { taskOwners } from "./owners";
-
-async function bodyOf(request: Request): Promise<Json> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(422, [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error" }]);
-  }
-  if (!isRecord(body)) throw new HttpError(422, [{ type: "dict_type", loc: ["body"], msg: "Input should be a valid dictionary" }]);
-  return body;
-}
-
-/** FastAPI's reading of a boolean query value. */
-function isTrue(value: string | undefined): boolean {
-  return value !== undefined && ["true", "1", "yes", "on"].includes(value.toLowerCase());
-}
 
 export function chatRoutes(ctx: AppContext) {
   const catalog = catalogFor(ctx);
   const tag = { detail: { tags: ["chat"] } };
 
-  /** The list is kept as JSON text; it goes out as such (no Response copy for extra headers). */
-  const models = async ({ user, query, set }: { user: Parameters<typeof catalog.listJson>[0] & Json; query: Record<string, string | undefined>; set: { headers: Record<string, unknown> } }) => {
-    set.headers["content-type"] = "application/json";
-    return catalog.listJson(user, { force: isTrue(query.refresh), user: user as never });
-  };
-
   return new Elysia({ name: "chat" })
     .use(authGuard(ctx))
-    .get("/api/models", ({ user, query, set }) => models({ user, query, set }), { auth: "verified", ...tag })
+    .get(
+      "/api/models",
+      ({ user, query, set }) => {
+        // The list is kept as JSON text and goes out as such.
+        set.headers["content-type"] = "application/json";
+        return catalog.listJson(user, { force: queryFlag(query.refresh), user });
+      },
+      { auth: "verified", ...tag },
+    )
     .get(
       "/api/models/base",
       async ({ user }) => ({ data: await catalog.baseModels({ user }) }),
@@ -48,18 +34,18 @@ export function chatRoutes(ctx: AppContext) {
     )
     .post(
       "/api/chat/completions",
-      async ({ request, user }) => chatCompletion(ctx, catalog, await bodyOf(request), user, request),
+      async ({ request, user }) => chatCompletion(ctx, catalog, await readJsonObject(request), user, request),
       { auth: "verified", parse: "none", ...tag },
     )
     .post(
       "/api/v1/chat/completions",
-      async ({ request, user }) => chatCompletion(ctx, catalog, await bodyOf(request), user, request),
+      async ({ request, user }) => chatCompletion(ctx, catalog, await readJsonObject(request), user, request),
       { auth: "verified", parse: "none", ...tag },
     )
     .post(
       "/api/chat/completed",
       async ({ request, user }) => {
-        const body = await bodyOf(request);
+        const body = await readJsonObject(request);
         delete body.model_item;
         const { byId } = await catalog.models({ user });
         if (typeof body.model !== "string" || !byId.has(body.model)) throw new HttpError(400, "Model not found");
@@ -69,12 +55,12 @@ export function chatRoutes(ctx: AppContext) {
     )
     .post(
       "/api/embeddings",
-      async ({ request, user }) => embeddings(ctx, catalog, await bodyOf(request), user, callerCredentials(request)),
+      async ({ request, user }) => embeddings(ctx, catalog, await readJsonObject(request), user, callerCredentials(request)),
       { auth: "verified", parse: "none", ...tag },
     )
     .post(
       "/api/v1/embeddings",
-      async ({ request, user }) => embeddings(ctx, catalog, await bodyOf(request), user, callerCredentials(request)),
+      async ({ request, user }) => embeddings(ctx, catalog, await readJsonObject(request), user, callerCredentials(request)),
       { auth: "verified", parse: "none", ...tag },
     )
     .post(
@@ -114,4 +100,3 @@ export function chatRoutes(ctx: AppContext) {
     );
 }
 
-export { json };

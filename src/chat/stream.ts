@@ -53,7 +53,6 @@ export class ReplyStream {
   private lastReplace = Number.NEGATIVE_INFINITY;
   private replaceGap = REPLACE_INTERVAL_MS;
   private lastSave: number;
-  private savedOnce = false;
   private pendingDeltas = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly now: () => number;
@@ -126,7 +125,6 @@ export class ReplyStream {
   private saveIfDue(): void {
     if (this.now() - this.lastSave < SAVE_INTERVAL_MS) return;
     this.lastSave = this.now();
-    this.savedOnce = true;
     void this.sink.save({ content: this.builder.serialize() });
   }
 
@@ -142,10 +140,6 @@ export class ReplyStream {
   abandon(): string {
     this.stopTimer();
     return this.builder.serialize();
-  }
-
-  get hasSaved(): boolean {
-    return this.savedOnce;
   }
 
   private stopTimer(): void {

@@ -7,6 +7,7 @@ import { authGuard } from "../core/auth";
 import { ERROR_MESSAGES, HttpError, json } from "../core/errors";
 import { serveStatic } from "../system/static";
 import type { UserRow } from "../users/repository";
+import { queryFlag } from "../chat/payload";
 import { catalogFor } from "./catalog";
 import {
   deleteAllModelRows,
@@ -90,9 +91,8 @@ export function modelsRoutes(ctx: AppContext) {
         // "/api/v1/models" (no slash) is the OpenAI-style alias of /api/models; the router's
         // own list lives at "/api/v1/models/". The framework matches both here.
         if (!new URL(request.url).pathname.endsWith("/")) {
-          const refresh = ["true", "1", "yes", "on"].includes(String(query.refresh).toLowerCase());
           set.headers["content-type"] = "application/json";
-          return catalog.listJson(user, { force: refresh, user });
+          return catalog.listJson(user, { force: queryFlag(query.refresh), user });
         }
         if (user.role === "admin" && bypassAdmin()) return listPresets(ctx.db);
         const groups = await groupsOf(ctx.db, user.id);

@@ -9,7 +9,7 @@ import { groupIdsOf, hasAccess } from "../core/access";
 import { authGuard } from "../core/auth";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import { fetchJsonOrNull, passableHeaders, upstreamFetch } from "../core/upstream";
-import { applyModelParamsOpenAI, applySystemPrompt, isRecord, type Json } from "../chat/payload";
+import { applyModelParamsOpenAI, applySystemPrompt, isRecord, readJsonObject, type Json } from "../chat/payload";
 import { catalogFor, type ModelCatalog } from "../models/catalog";
 import { findModelRow } from "../models/repository";
 import type { UpstreamReply } from "../chat/reply";
@@ -72,17 +72,6 @@ function relay(reply: UpstreamReply, contentType?: string): Response {
   const headers = passableHeaders(reply.headers);
   if (contentType) headers.set("content-type", contentType);
   return new Response(reply.body, { status: reply.status, headers });
-}
-
-async function bodyOf(request: Request): Promise<Json> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(422, [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error" }]);
-  }
-  if (!isRecord(body)) throw new HttpError(422, [{ type: "dict_type", loc: ["body"], msg: "Input should be a valid dictionary" }]);
-  return body;
 }
 
 /** "0.5.1", "v0.5.1-rc2" → [0, 5, 1] for comparing node versions. */
@@ -352,12 +341,12 @@ export function ollamaRoutes(ctx: AppContext) {
     .post("/api/embeddings/:url_idx", ({ body, user, params }) => embedLike("embeddings")(user, body, params.url_idx), { auth: V, body: EmbeddingsForm, params: IdxParams, ...tag })
     .post("/api/generate", ({ body, user }) => generate(user, body), { auth: V, body: GenerateForm, ...tag })
     .post("/api/generate/:url_idx", ({ body, user, params }) => generate(user, body, params.url_idx), { auth: V, body: GenerateForm, params: IdxParams, ...tag })
-    .post("/api/chat", async ({ request, user }) => chat(user, await bodyOf(request)), { auth: V, ...raw, ...tag })
-    .post("/api/chat/:url_idx", async ({ request, user, params }) => chat(user, await bodyOf(request), params.url_idx), { auth: V, ...raw, params: IdxParams, ...tag })
-    .post("/v1/completions", async ({ request, user }) => openaiCompatible("completions")(user, await bodyOf(request)), { auth: V, ...raw, ...tag })
-    .post("/v1/completions/:url_idx", async ({ request, user, params }) => openaiCompatible("completions")(user, await bodyOf(request), params.url_idx), { auth: V, ...raw, params: IdxParams, ...tag })
-    .post("/v1/chat/completions", async ({ request, user }) => openaiCompatible("chat/completions")(user, await bodyOf(request)), { auth: V, ...raw, ...tag })
-    .post("/v1/chat/completions/:url_idx", async ({ request, user, params }) => openaiCompatible("chat/completions")(user, await bodyOf(request), params.url_idx), { auth: V, ...raw, params: IdxParams, ...tag })
+    .post("/api/chat", async ({ request, user }) => chat(user, await readJsonObject(request)), { auth: V, ...raw, ...tag })
+    .post("/api/chat/:url_idx", async ({ request, user, params }) => chat(user, await readJsonObject(request), params.url_idx), { auth: V, ...raw, params: IdxParams, ...tag })
+    .post("/v1/completions", async ({ request, user }) => openaiCompatible("completions")(user, await readJsonObject(request)), { auth: V, ...raw, ...tag })
+    .post("/v1/completions/:url_idx", async ({ request, user, params }) => openaiCompatible("completions")(user, await readJsonObject(request), params.url_idx), { auth: V, ...raw, params: IdxParams, ...tag })
+    .post("/v1/chat/completions", async ({ request, user }) => openaiCompatible("chat/completions")(user, await readJsonObject(request)), { auth: V, ...raw, ...tag })
+    .post("/v1/chat/completions/:url_idx", async ({ request, user, params }) => openaiCompatible("chat/completions")(user, await readJsonObject(request), params.url_idx), { auth: V, ...raw, params: IdxParams, ...tag })
     .get("/v1/models", ({ user }) => openaiModels(user), { auth: V, ...tag })
     .get("/v1/models/:url_idx", ({ user, params }) => openaiModels(user, params.url_idx), { auth: V, params: IdxParams, ...tag })
     .post("/models/download", ({ body, user }) => download(user, body), { auth: AD, body: t.Object({ url: t.String() }), ...tag })

@@ -5,7 +5,7 @@ import { HttpError } from "../core/errors";
 import { upstreamFetch, type UpstreamSettings } from "../core/upstream";
 import type { ModelCatalog } from "../models/catalog";
 import type { UpstreamReply } from "../chat/reply";
-import { isRecord, type Json } from "../chat/payload";
+import { isRecord } from "../chat/payload";
 import { ollamaConnection, ollamaConnections, type OllamaConnection } from "./connections";
 
 export const SERVER_CONNECTION_ERROR = "Open WebUI: Server Connection Error";
@@ -114,4 +114,3 @@ export function enabledNodes(ctx: AppContext): OllamaConnection[] {
   return ollamaConnections(ctx).filter((c) => c.enabled);
 }
 
-export type { Json };

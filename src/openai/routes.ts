@@ -8,7 +8,7 @@ import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import { passableHeaders, upstreamFetch } from "../core/upstream";
-import { isRecord, type Json } from "../chat/payload";
+import { isRecord, readJsonObject, type Json } from "../chat/payload";
 import { replyToResponse } from "../chat/reply";
 import { catalogFor } from "../models/catalog";
 import { callerCredentials } from "../tasks/routes";
@@ -33,17 +33,6 @@ const VerifyForm = t.Object({
 function asResponse(status: number, body: unknown): Response {
   if (typeof body === "string") return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
   return Response.json(body, { status });
-}
-
-async function bodyOf(request: Request): Promise<Json> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(422, [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error" }]);
-  }
-  if (!isRecord(body)) throw new HttpError(422, [{ type: "dict_type", loc: ["body"], msg: "Input should be a valid dictionary" }]);
-  return body;
 }
 
 export function openaiRoutes(ctx: AppContext) {
@@ -131,7 +120,7 @@ export function openaiRoutes(ctx: AppContext) {
     .post(
       "/chat/completions",
       async ({ request, user }) =>
-        replyToResponse(await openaiChatCompletion(ctx, catalog, await bodyOf(request), user, { credentials: callerCredentials(request) })),
+        replyToResponse(await openaiChatCompletion(ctx, catalog, await readJsonObject(request), user, { credentials: callerCredentials(request) })),
       { auth: "verified", parse: "none", detail: { tags: ["openai"] } },
     )
     .all(

@@ -4,7 +4,7 @@ import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard, readCookie, readToken } from "../core/auth";
 import { HttpError, json } from "../core/errors";
-import { isRecord, type Json } from "../chat/payload";
+import { readJsonObject, type Json } from "../chat/payload";
 import { replyToResponse } from "../chat/reply";
 import { catalogFor } from "../models/catalog";
 import type { UserRow } from "../users/repository";
@@ -107,21 +107,10 @@ export function callerCredentials(request: Request) {
   return { token: readToken(request), cookie: request.headers.get("cookie") ?? readCookie(request, "token") };
 }
 
-async function formOf(request: Request): Promise<Json> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(422, [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error" }]);
-  }
-  if (!isRecord(body)) throw new HttpError(422, [{ type: "dict_type", loc: ["body"], msg: "Input should be a valid dictionary" }]);
-  return body;
-}
-
 export function tasksRoutes(ctx: AppContext) {
   const catalog = catalogFor(ctx);
   const task = (kind: TaskKind) => async ({ request, user }: { request: Request; user: UserRow }) => {
-    const form = await formOf(request);
+    const form = await readJsonObject(request);
     const refused = taskRefusal(ctx, kind, form);
     if (refused) return outcomeToResponse(refused);
     return outcomeToResponse(await runTask(ctx, catalog, kind, form, user, { credentials: callerCredentials(request) }));
