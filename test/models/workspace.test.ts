@@ -1,6 +1,7 @@
 // /api/v1/models (workspace model rows) on both databases: shapes, access control with users
 // and groups, auth levels and cross-user attempts that must change nothing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { insertGroup, updateGroup } from "../../src/groups/repository";
 import { dialects } from "../support/databases";
 import { startWorld, type World } from "../fakes/world";
@@ -146,6 +147,23 @@ for (const dialect of dialects) {
       const own = await req("DELETE", "/api/v1/models/model/delete?id=u-owned", w.user.token);
       expect([own.status, own.body]).toEqual([200, true]);
       expect((await req("GET", "/api/v1/models/model?id=u-owned", w.admin.token)).status).toBe(401);
+    });
+
+    test("grants through groups, read and write, decided in the database", async () => {
+      const group = await insertGroup(w.t.ctx.db, w.admin.id, { name: "readers", description: "" });
+      await updateGroup(w.t.ctx.db, group.id, () => ({ user_ids: [w.other.id] }));
+      const ac = { read: { group_ids: [group.id], user_ids: [] }, write: { group_ids: [group.id], user_ids: [] } };
+      expect((await req("POST", "/api/v1/models/create", w.admin.token, preset("by-group", { access_control: ac }))).status).toBe(200);
+      expect((await req("GET", "/api/v1/models/model?id=by-group", w.other.token)).body.id).toBe("by-group");
+      expect((await req("GET", "/api/v1/models/model?id=by-group", w.user.token)).text).toBe("null");
+      expect((await req("GET", "/api/v1/models/", w.other.token)).body.map((m: any) => m.id)).toContain("by-group");
+      expect((await req("POST", "/api/v1/models/model/toggle?id=by-group", w.other.token)).status).toBe(200);
+      expect((await req("POST", "/api/v1/models/model/toggle?id=by-group", w.user.token)).status).toBe(401);
+      // A malformed access_control written by someone else grants nothing and breaks nothing.
+      await w.t.ctx.db.write((tx) => tx.update(w.t.ctx.db.t.model).set({ access_control: { read: "everyone" } }).where(eq(w.t.ctx.db.t.model.id, "by-group")));
+      expect((await req("GET", "/api/v1/models/model?id=by-group", w.other.token)).text).toBe("null");
+      expect((await req("GET", "/api/v1/models/", w.other.token)).status).toBe(200);
+      await req("DELETE", "/api/v1/models/model/delete?id=by-group", w.admin.token);
     });
 
     test("export, import (merge and insert) and sync", async () => {
