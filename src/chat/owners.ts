@@ -9,7 +9,7 @@ export class TaskOwners {
   private readonly key: string;
 
   constructor(private readonly ctx: AppContext) {
-    this.key = `${ctx.env.redisKeyPrefix}:tasks:owner`;
+    this.key = `${ctx.env.redisKeyPrefix}:tasks:user`;
   }
 
   async set(taskId: string, userId: string): Promise<void> {
