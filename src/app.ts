@@ -4,6 +4,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia, ValidationError } from "elysia";
 import type { AppContext } from "./context";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
+import { realtimeRoutes } from "./realtime/routes";
 import { serveFrontend } from "./system/static";
 import { authsRoutes } from "./auths/routes";
 import { configsRoutes } from "./configs/routes";
@@ -61,7 +62,8 @@ export function createApp(ctx: AppContext) {
     .use(openaiRoutes(ctx))
     .use(ollamaRoutes(ctx))
     .use(tasksRoutes(ctx))
-    .use(chatRoutes(ctx));
+    .use(chatRoutes(ctx))
+    .use(realtimeRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

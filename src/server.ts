@@ -1,23 +1,29 @@
-// The one Bun.serve that answers HTTP (and, later, the Socket.IO endpoint) on one port.
-import type { Server } from "bun";
+// The one Bun.serve on one port: /ws/socket.io goes to the Socket.IO engine, everything else to
+// the HTTP application.
 import { createApp } from "./app";
 import { createContext, type AppContext, type ContextOptions } from "./context";
+import { SOCKET_PATH, type BunServerWithSockets } from "./realtime";
 
 export interface RunningServer {
   ctx: AppContext;
-  server: Server<undefined>;
+  server: BunServerWithSockets;
   url: string;
-  /** Stops accepting, lets in-flight requests finish (at most `graceMs`), then closes the database. */
+  /**
+   * Stops accepting, closes the sockets, lets in-flight requests finish (at most `graceMs`),
+   * then closes Redis and the database.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
 export async function startServer(options: ContextOptions & { port?: number; hostname?: string } = {}): Promise<RunningServer> {
   const ctx = await createContext(options);
   const app = createApp(ctx).compile();
-  const server = Bun.serve({
+  const { realtime } = ctx;
+  const server: BunServerWithSockets = Bun.serve({
     port: options.port ?? ctx.env.port,
     hostname: options.hostname ?? ctx.env.host,
-    fetch: app.fetch,
+    fetch: (request, server) => (isSocketPath(request.url) ? realtime.handle(request, server) : app.fetch(request)),
+    websocket: realtime.websocket,
     // Large uploads and slow upstream streams are normal here.
     maxRequestBodySize: 1024 * 1024 * 1024,
     idleTimeout: 255,
@@ -27,9 +33,18 @@ export async function startServer(options: ContextOptions & { port?: number; hos
   const stop = (graceMs = 10_000) =>
     (stopping ??= (async () => {
       const graceful = server.stop(false);
+      await ctx.realtime.close();
       const timeout = new Promise<"timeout">((done) => setTimeout(() => done("timeout"), graceMs).unref());
       if ((await Promise.race([graceful, timeout])) === "timeout") await server.stop(true);
       await ctx.close();
     })());
   return { ctx, server, url, stop };
+}
+
+/** `/ws/socket.io` or `/ws/socket.io/`, with or without a query, read without parsing the URL. */
+function isSocketPath(url: string): boolean {
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  if (pathStart < 0 || !url.startsWith(SOCKET_PATH, pathStart)) return false;
+  const next = url[pathStart + SOCKET_PATH.length];
+  return next === undefined || next === "/" || next === "?";
 }

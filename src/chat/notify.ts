@@ -12,11 +12,9 @@ function webhookOf(user: UserRow): string | null {
   return typeof url === "string" && url ? url : null;
 }
 
-/** Whether the user has an open socket: the realtime layer's pools, when they are there. */
+/** Whether the user has an open socket (on any instance). */
 async function isActive(ctx: AppContext, userId: string): Promise<boolean> {
-  const usage = (ctx as { usage?: { isUserActive?(id: string): Promise<boolean> } }).usage;
-  if (usage?.isUserActive) return usage.isUserActive(userId).catch(() => true);
-  return ctx.isUserActive?.(userId) ?? true;
+  return ctx.usage.isUserActive(userId).catch(() => true);
 }
 
 export async function notifyUserWebhook(ctx: AppContext, user: UserRow, chatId: string, title: string | null, content: string): Promise<void> {

@@ -1,5 +1,6 @@
 // What the chat pipeline needs from other areas: the socket emitter and task registry of the
-// realtime layer (ctx.emit, ctx.tasks) and message writes into stored chats.
+// realtime layer (ctx.emit, ctx.tasks) and message writes into stored chats. Tests may put
+// their own pieces in place.
 import type { AppContext } from "../context";
 import type { Json } from "./payload";
 
@@ -46,12 +47,11 @@ export function provideChatRuntime(ctx: AppContext, parts: Partial<ChatRuntime>)
   installed.set(ctx, { ...installed.get(ctx), ...parts });
 }
 
-/** The runtime when every piece is there: from ctx (realtime) or provided explicitly. */
+/** The runtime when every piece is there: the realtime layer's, or pieces provided explicitly. */
 export function chatRuntime(ctx: AppContext): ChatRuntime | null {
   const given = installed.get(ctx) ?? {};
-  const fromCtx = ctx as unknown as Partial<ChatRuntime>;
-  const emit = given.emit ?? fromCtx.emit;
-  const tasks = given.tasks ?? fromCtx.tasks;
+  const emit = given.emit ?? ctx.emit;
+  const tasks = given.tasks ?? ctx.tasks;
   const chats = given.chats;
   return emit && tasks && chats ? { emit, tasks, chats } : null;
 }

@@ -9,6 +9,14 @@ import { verifyToken } from "./jwt";
 
 export type AuthLevel = "optional" | "any" | "verified" | "admin";
 
+export interface AuthOptions {
+  /**
+   * Write `last_active_at` (default). Socket connections do not, like Open WebUI's: a restart
+   * makes every browser reconnect at once, and those writes would queue behind each other.
+   */
+  recordActivity?: boolean;
+}
+
 const USER_CACHE_MS = 5_000;
 const TOKEN_CACHE_SIZE = 10_000;
 const ACTIVE_WRITE_INTERVAL_S = 60;
@@ -29,9 +37,10 @@ export class Authenticator {
   constructor(private readonly ctx: Pick<AppContext, "db" | "config" | "env" | "secretKey" | "log">) {}
 
   /** The caller at `level`, or an HttpError; "optional" yields null instead of failing. */
-  async authenticate(request: Request, level: AuthLevel): Promise<UserRow | null> {
-    if (level === "optional") return this.identify(request).catch(() => null);
-    const user = await this.identify(request);
+  async authenticate(request: Request, level: AuthLevel, options: AuthOptions = {}): Promise<UserRow | null> {
+    const record = options.recordActivity ?? true;
+    if (level === "optional") return this.identify(request, record).catch(() => null);
+    const user = await this.identify(request, record);
     if (level === "verified" && user.role !== "user" && user.role !== "admin") {
       throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);
     }
@@ -44,10 +53,10 @@ export class Authenticator {
     this.users.delete(userId);
   }
 
-  private async identify(request: Request): Promise<UserRow> {
+  private async identify(request: Request, recordActivity: boolean): Promise<UserRow> {
     const token = readToken(request);
     if (!token) throw fail(401, ERROR_MESSAGES.NOT_AUTHENTICATED);
-    if (token.startsWith("sk-")) return this.identifyApiKey(token, new URL(request.url).pathname);
+    if (token.startsWith("sk-")) return this.identifyApiKey(token, new URL(request.url).pathname, recordActivity);
 
     const payload = this.verify(token);
     if (!payload) throw fail(401, ERROR_MESSAGES.UNAUTHORIZED);
@@ -58,11 +67,11 @@ export class Authenticator {
     if (trustedEmail && trustedEmail.toLowerCase() !== user.email.toLowerCase()) {
       throw fail(401, ERROR_MESSAGES.USER_MISMATCH);
     }
-    this.markActive(user.id);
+    if (recordActivity) this.markActive(user.id);
     return user;
   }
 
-  private async identifyApiKey(key: string, path: string): Promise<UserRow> {
+  private async identifyApiKey(key: string, path: string, recordActivity: boolean): Promise<UserRow> {
     const { config } = this.ctx;
     if (!config.get("ENABLE_API_KEY")) throw fail(403, ERROR_MESSAGES.API_KEY_NOT_ALLOWED);
     if (config.get("ENABLE_API_KEY_ENDPOINT_RESTRICTIONS")) {
@@ -77,7 +86,7 @@ export class Authenticator {
     }
     const user = await findUserByApiKey(this.ctx.db, key);
     if (!user) throw fail(401, ERROR_MESSAGES.INVALID_TOKEN);
-    this.markActive(user.id);
+    if (recordActivity) this.markActive(user.id);
     return user;
   }
 

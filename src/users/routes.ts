@@ -34,8 +34,8 @@ const ListQuery = t.Object({
 });
 
 export function usersRoutes(ctx: AppContext) {
-  /** "Is this account connected right now": from the realtime pools when they are running. */
-  const isActive = (userId: string) => ctx.isUserActive?.(userId) ?? false;
+  /** "Is this account connected right now": from the realtime pools (every instance's with Redis). */
+  const isActive = (userId: string) => ctx.usage.isUserActive(userId);
 
   return new Elysia({ name: "users", prefix: "/api/v1/users" })
     .use(authGuard(ctx))
@@ -147,7 +147,7 @@ export function usersRoutes(ctx: AppContext) {
           : params.user_id;
         const found = ownerId ? await findUserById(ctx.db, ownerId) : undefined;
         if (!found) throw badRequest(ERROR_MESSAGES.USER_NOT_FOUND);
-        return { name: found.name, profile_image_url: found.profile_image_url, active: isActive(found.id) };
+        return { name: found.name, profile_image_url: found.profile_image_url, active: await isActive(found.id) };
       },
       { auth: "verified", detail: { tags: ["users"] } },
     )

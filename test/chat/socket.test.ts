@@ -277,7 +277,8 @@ for (const dialect of dialects) {
       await w.t.ctx.db.write((tx) =>
         tx.update(user).set({ settings: { ui: { notifications: { webhook_url: `http://127.0.0.1:${hook.port}/hook` } } } }).where(eq(user.id, row.id)),
       );
-      w.t.ctx.isUserActive = (id) => id !== row.id;
+      const realIsActive = w.t.ctx.usage.isUserActive;
+      w.t.ctx.usage.isUserActive = async (id: string) => id !== row.id;
       try {
         const { chatId, messageId } = newTurn(row.id);
         await send(chatId, messageId, {}, w.t.tokenFor(row.id));
@@ -285,7 +286,7 @@ for (const dialect of dialects) {
         for (let i = 0; i < 50 && received.length === 0; i++) await Bun.sleep(20);
         expect(received).toEqual([{ action: "chat", message: "Hello world!", title: "New Chat", url: `/c/${chatId}` }]);
       } finally {
-        w.t.ctx.isUserActive = undefined;
+        w.t.ctx.usage.isUserActive = realIsActive;
         hook.stop(true);
       }
     });
