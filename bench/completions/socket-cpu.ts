@@ -1,23 +1,25 @@
 // The socket path's cost per token: CPU time of this server process for one chat turn whose
 // reply has 1,000 or 10,000 tokens (plain text, and the same after as many reasoning tokens),
 // from POST /api/chat/completions to the final `done` event. The upstream runs in its own
-// process. Each event is serialized as Socket.IO would (JSON) and saved like a chat message.
+// process. Each event goes through the real Socket.IO layer to one connected client (another
+// process); the message is saved like a chat message (in memory: chats are another area's work).
 //   bun bench/completions/socket-cpu.ts [rounds=5]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { provideChatRuntime } from "../../src/chat/ports";
 import { ReplyBuilder } from "../../src/chat/reply-builder";
-import { createApp } from "../../src/app";
-import { createContext } from "../../src/context";
 import { createLogger } from "../../src/core/logger";
 import { signToken } from "../../src/core/jwt";
-import { MemoryChats, MemoryTasks } from "../../test/chat/memory-runtime";
+import { startServer } from "../../src/server";
+import { MemoryChats } from "../../test/chat/memory-runtime";
 import { percentile, spawnReady } from "./processes";
 
 const rounds = Number(process.argv[2] ?? 5);
 const upstream = await spawnReady(["bench/completions/upstream.ts", "0"]);
-const ctx = await createContext({
+const running = await startServer({
+  port: 0,
+  hostname: "127.0.0.1",
   source: {
     DATA_DIR: mkdtempSync(join(tmpdir(), "owb-bench-")),
     WEBUI_SECRET_KEY: "bench",
@@ -27,19 +29,18 @@ const ctx = await createContext({
   },
   log: createLogger("ERROR"),
 });
-const app = createApp(ctx);
+const { ctx } = running;
 
-let bytes = 0;
 let done: (() => void) | null = null;
 const chats = new MemoryChats();
+const emit = ctx.emit;
 provideChatRuntime(ctx, {
   emit: {
-    toUser(_user: string, _event: string, payload: any) {
-      bytes += JSON.stringify(payload).length;
+    toUser(user: string, event: string, payload: any) {
+      emit.toUser(user, event, payload);
       if (payload?.data?.data?.done) done?.();
     },
   },
-  tasks: new MemoryTasks(),
   chats,
 });
 
@@ -49,19 +50,18 @@ await ctx.db.write(async (tx) => {
   await tx.insert(ctx.db.t.user).values({ id, name: "B", email: "b@example.com", role: "admin", profile_image_url: "/user.png", created_at: now, updated_at: now, last_active_at: now });
 });
 const token = signToken({ id }, "bench");
+const client = await spawnReady(["bench/completions/socket-client.ts", running.url, token]);
 
 async function turn(tokens: number, reasoning: number, pace = 0): Promise<number> {
   const chatId = crypto.randomUUID();
   chats.add(chatId, id, [{ id: "u", role: "user", content: "go" }, { id: "a", parentId: "u", role: "assistant", content: "" }]);
   const finished = new Promise<void>((resolve) => (done = resolve));
   const before = process.cpuUsage();
-  const response = await app.handle(
-    new Request("http://localhost/api/chat/completions", {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "bench-model", stream: true, max_tokens: tokens, reasoning_tokens: reasoning, tokens_per_ms: pace, messages: [{ role: "user", content: "go" }], session_id: "s", chat_id: chatId, id: "a" }),
-    }),
-  );
+  const response = await fetch(`${running.url}/api/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "bench-model", stream: true, max_tokens: tokens, reasoning_tokens: reasoning, tokens_per_ms: pace, messages: [{ role: "user", content: "go" }], session_id: "s", chat_id: chatId, id: "a" }),
+  });
   await response.text();
   await finished;
   const used = process.cpuUsage(before);
@@ -87,18 +87,21 @@ for (const tokens of [1_000, 10_000]) {
   console.log(`paced, ${tokens} reasoning + ${tokens} text tokens: ${percentile(samples, 50).toFixed(2)} µs CPU per token`);
 }
 
-// For comparison: sending the whole text on every token, as Open WebUI 0.6.32 does.
+// For comparison: building and sending the whole text on every token through the same socket
+// layer, as Open WebUI 0.6.32 does (without its upstream and HTTP work, so a lower bound).
 for (const tokens of [1_000, 10_000]) {
   const builder = new ReplyBuilder();
   const before = process.cpuUsage();
   for (let i = 0; i < tokens; i++) {
     builder.addContent(`word${i % 10} `);
-    JSON.stringify({ content: builder.serialize() });
+    emit.toUser(id, "chat-events", { chat_id: "x", message_id: "a", data: { type: "chat:completion", data: { content: builder.serialize() } } });
+    if (i % 100 === 0) await Bun.sleep(0);
   }
   const used = process.cpuUsage(before);
-  console.log(`whole text per token (serialization only), ${tokens} tokens: ${((used.user + used.system) / tokens).toFixed(2)} µs per token`);
+  console.log(`whole text on every token, ${tokens} tokens: ${((used.user + used.system) / tokens).toFixed(2)} µs per token`);
 }
 
+client.proc.kill();
 upstream.proc.kill();
-await ctx.close();
+await running.stop(100);
 process.exit(0);
