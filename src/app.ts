@@ -25,6 +25,8 @@ import { systemRoutes } from "./system/routes";
 import { filesRoutes } from "./files/routes";
 import { knowledgeRoutes } from "./knowledge/routes";
 import { retrievalRoutes } from "./retrieval/routes";
+import { chatsRoutes } from "./chats/routes";
+import { foldersRoutes } from "./folders/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -41,9 +43,7 @@ export function createApp(ctx: AppContext) {
         return new Response(JSON.stringify(responseValue), set as ResponseInit);
       }
     })
-    .onAfterResponse(({ request, set, path }) => {
-      if (ctx.log.enabled("DEBUG")) ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
-    })
+    .use(requestLogFor(ctx))
     .use(systemRoutes(ctx))
     .use(authsRoutes(ctx))
     .use(usersRoutes(ctx))
@@ -63,7 +63,9 @@ export function createApp(ctx: AppContext) {
     .use(ollamaRoutes(ctx))
     .use(tasksRoutes(ctx))
     .use(chatRoutes(ctx))
-    .use(realtimeRoutes(ctx));
+    .use(realtimeRoutes(ctx))
+    .use(chatsRoutes(ctx))
+    .use(foldersRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;
@@ -77,6 +79,14 @@ function corsFor(ctx: AppContext) {
     credentials: !any,
     exposeHeaders: ["Content-Disposition"],
     maxAge: 600,
+  });
+}
+
+/** One line per request at DEBUG; otherwise no hook at all, since each hook costs every request. */
+function requestLogFor(ctx: AppContext) {
+  if (!ctx.log.enabled("DEBUG")) return new Elysia({ name: "no-request-log" });
+  return new Elysia({ name: "request-log" }).onAfterResponse({ as: "global" }, ({ request, set, path }) => {
+    ctx.log.debug(`${request.method} ${path} ${set.status ?? 200}`);
   });
 }
 

@@ -49,7 +49,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
     const state = await prepareDatabase(db);
     log.info(`database ${state === "created" ? "created" : "opened"} (${env.database.dialect})`);
     const config = await AppConfig.load(db, env);
-    redis = env.redisUrl ? connectRedis(env.redisUrl, log) : undefined;
+    redis = env.redisUrl ? await connectRedis(env.redisUrl, log) : undefined;
     const ctx: AppContext = {
       env,
       log,

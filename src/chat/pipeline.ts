@@ -2,8 +2,8 @@
 // `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
 // system prompt and files are added, the model's knowledge and the attached files are searched
 // (RAG), and Open WebUI's own keys are taken out of the body.
-import { and, eq } from "drizzle-orm";
 import type { AppContext } from "../context";
+import { getFolder } from "../folders/repository";
 import type { ModelCatalog } from "../models/catalog";
 import type { CallerCredentials } from "../openai/connections";
 import { applyRagTemplate, retrieveSources, type FileItem } from "../retrieval/chat";
@@ -36,13 +36,8 @@ export interface Prepared {
 }
 
 async function folderData(ctx: AppContext, folderId: string, userId: string): Promise<Json | null> {
-  const { folder } = ctx.db.t;
-  const [row] = await ctx.db.read
-    .select({ data: folder.data })
-    .from(folder)
-    .where(and(eq(folder.id, folderId), eq(folder.user_id, userId)))
-    .limit(1);
-  return isRecord(row?.data) ? row.data : null;
+  const folder = await getFolder(ctx.db, userId, folderId);
+  return isRecord(folder?.data) ? folder.data : null;
 }
 
 /** The model's knowledge as file items (older rows name collections directly). */

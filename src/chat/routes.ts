@@ -8,13 +8,15 @@ import { catalogFor } from "../models/catalog";
 import { callerCredentials } from "../tasks/routes";
 import { chatCompletion } from "./completions";
 import { embeddings } from "./embeddings";
-import { chatRuntime, chatStore } from "./ports";
+import { chatRuntime, chatStore, provideChatRuntime } from "./ports";
+import { repositoryChatStore } from "./store";
 import { queryFlag, readJsonObject } from "./payload";
 import { taskOwners } from "./owners";
 
 export function chatRoutes(ctx: AppContext) {
   const catalog = catalogFor(ctx);
   const tag = { detail: { tags: ["chat"] } };
+  provideChatRuntime(ctx, { chats: repositoryChatStore(ctx) });
 
   return new Elysia({ name: "chat" })
     .use(authGuard(ctx))

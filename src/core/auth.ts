@@ -39,7 +39,7 @@ export class Authenticator {
   /** The caller at `level`, or an HttpError; "optional" yields null instead of failing. */
   async authenticate(request: Request, level: AuthLevel, options: AuthOptions = {}): Promise<UserRow | null> {
     const record = options.recordActivity ?? true;
-    if (level === "optional") return this.identify(request, record).catch(() => null);
+    if (level === "optional") return readToken(request) === null ? null : this.identify(request, record).catch(() => null);
     const user = await this.identify(request, record);
     if (level === "verified" && user.role !== "user" && user.role !== "admin") {
       throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);

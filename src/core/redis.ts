@@ -1,10 +1,12 @@
 // One shared Redis connection when REDIS_URL is set. Commands fail fast while Redis is away
 // (callers fall back or report), and the client reconnects by itself when it comes back.
-import Redis from "ioredis";
+import type Redis from "ioredis";
 import type { Logger } from "./logger";
 
-export function connectRedis(url: string, log: Logger): Redis {
-  const client = new Redis(url, {
+export async function connectRedis(url: string, log: Logger): Promise<Redis> {
+  // Loaded only when Redis is configured: importing ioredis alone adds about 9 MB of idle RSS.
+  const { default: RedisClient } = await import("ioredis");
+  const client = new RedisClient(url, {
     lazyConnect: false,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,

@@ -20,6 +20,11 @@ export interface Db {
   read: Query;
   /** Runs `work` in one transaction; on SQLite, writers take turns (one writer at a time). */
   write<T>(work: (tx: Query) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` (writes made through another connection, e.g. a worker thread's) while this
+   * process's writers wait, so on SQLite the two never contend for the write lock.
+   */
+  writeTurn<T>(work: () => Promise<T>): Promise<T>;
   /** Raw SQL for bootstrap and introspection only. */
   execute(statement: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -58,6 +63,9 @@ function openSqlite(path: string, wal: boolean): Db {
         throw error;
       }
     };
+    return take(run);
+  };
+  const take = <T>(run: () => Promise<T>): Promise<T> => {
     const result = turn.then(run, run);
     turn = result.catch(() => undefined);
     return result;
@@ -68,6 +76,7 @@ function openSqlite(path: string, wal: boolean): Db {
     t: sqliteTables as unknown as Tables,
     read,
     write,
+    writeTurn: (work) => take(work),
     execute: async (statement) => readConnection.query(statement).all() as Record<string, unknown>[],
     close: async () => {
       await turn;
@@ -93,6 +102,7 @@ function openPostgres(url: string, pool: Env["pool"]): Db {
     t: pgTables,
     read,
     write: (work) => read.transaction((tx) => work(tx as unknown as Query)),
+    writeTurn: (work) => work(),
     execute: async (statement) => (await client.unsafe(statement)) as unknown as Record<string, unknown>[],
     close: () => client.end({ timeout: 5 }),
   };

@@ -3,9 +3,7 @@
 // (html-to-text), and text, markdown, code and JSON as text. Anything else fails with a reason
 // the user sees. With CONTENT_EXTRACTION_ENGINE=tika or external, files go to that service.
 import { convert as htmlToText } from "html-to-text";
-import mammoth from "mammoth";
 import Papa from "papaparse";
-import { extractText, getDocumentProxy } from "unpdf";
 import type { Metadata } from "./vector/types";
 
 export interface LoadedDocument {
@@ -91,7 +89,10 @@ function looksLikeText(bytes: Uint8Array): boolean {
   }
 }
 
+// The PDF and Word libraries load on first use: imported at start they add about 10 MB to the
+// memory of a server that may never see such a file.
 async function pdf(bytes: Uint8Array): Promise<LoadedDocument[]> {
+  const { extractText, getDocumentProxy } = await import("unpdf");
   let pages: string[];
   try {
     const document = await getDocumentProxy(new Uint8Array(bytes));
@@ -103,6 +104,7 @@ async function pdf(bytes: Uint8Array): Promise<LoadedDocument[]> {
 }
 
 async function docx(bytes: Uint8Array): Promise<LoadedDocument[]> {
+  const { default: mammoth } = await import("mammoth");
   try {
     const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
     return [{ text: result.value, metadata: {} }];

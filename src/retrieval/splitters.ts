@@ -2,8 +2,9 @@
 // "token" (the same token splitter over a tiktoken encoding), "markdown_header" (sections under
 // their headings, each then split by characters). Every chunk records `start_index`, its
 // position in the source text, like Open WebUI's add_start_index.
-import { RecursiveCharacterTextSplitter, TokenTextSplitter } from "@langchain/textsplitters";
-import { Tiktoken } from "js-tiktoken/lite";
+// The splitters and tokenizer load on first use: imported at start they add about 8 MB of memory.
+import type { RecursiveCharacterTextSplitter } from "@langchain/textsplitters";
+import type { Tiktoken } from "js-tiktoken/lite";
 import type { LoadedDocument } from "./loaders";
 
 export interface SplitSettings {
@@ -29,7 +30,7 @@ export function tokenizer(encoding: string): Promise<Tiktoken> {
   if (!load) throw new SplitterError(`Unknown tiktoken encoding "${encoding}"`);
   let cached = tokenizers.get(encoding);
   if (!cached) {
-    cached = load().then((ranks) => new Tiktoken(ranks.default));
+    cached = Promise.all([import("js-tiktoken/lite"), load()]).then(([lib, ranks]) => new lib.Tiktoken(ranks.default));
     tokenizers.set(encoding, cached);
   }
   return cached;
@@ -40,6 +41,7 @@ export async function splitDocuments(documents: LoadedDocument[], settings: Spli
   if (!(chunkSize > 0) || chunkOverlap < 0 || chunkOverlap >= chunkSize) {
     throw new SplitterError(`CHUNK_OVERLAP (${chunkOverlap}) must be below CHUNK_SIZE (${chunkSize})`);
   }
+  const { RecursiveCharacterTextSplitter, TokenTextSplitter } = await import("@langchain/textsplitters");
   const character = new RecursiveCharacterTextSplitter({ chunkSize, chunkOverlap });
   switch (settings.splitter) {
     case "":

@@ -6,9 +6,44 @@ import { countUsers } from "../users/repository";
 import { updateCheckEnabled } from "./updates";
 import { VERSION } from "./version";
 
-export async function buildAppConfig(ctx: AppContext, user: UserRow | null) {
-  const { config, env } = ctx;
+/**
+ * The answer as JSON text. It depends only on the caller's role, the user count, the environment
+ * and the stored settings, so the text is kept per (role, count) and dropped whenever a setting
+ * changes: serializing it was a third of the cost of a signed-in call. Whatever else the body
+ * comes to depend on must join the key, or the cache must go.
+ */
+export async function appConfigJson(ctx: AppContext, user: UserRow | null): Promise<string> {
   const userCount = await knownUserCount(ctx, user);
+  const texts = cachedTexts(ctx);
+  const key = `${user?.role ?? ""}:${userCount}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(appConfigBody(ctx, user, userCount));
+    if (texts.size >= 16) texts.clear();
+    texts.set(key, text);
+  }
+  return text;
+}
+
+const textsByContext = new WeakMap<AppContext, Map<string, string>>();
+
+function cachedTexts(ctx: AppContext): Map<string, string> {
+  let texts = textsByContext.get(ctx);
+  if (!texts) {
+    const created = new Map<string, string>();
+    ctx.config.onChange(() => created.clear());
+    textsByContext.set(ctx, created);
+    texts = created;
+  }
+  return texts;
+}
+
+export async function buildAppConfig(ctx: AppContext, user: UserRow | null) {
+  return appConfigBody(ctx, user, await knownUserCount(ctx, user));
+}
+
+function appConfigBody(ctx: AppContext, user: UserRow | null, userCount: number) {
+  const { config, env } = ctx;
   const verified = user !== null && (user.role === "admin" || user.role === "user");
   const onedrive = config.get("ENABLE_ONEDRIVE_INTEGRATION");
   const raw = env.raw;
@@ -107,12 +142,23 @@ function pendingPart(ctx: AppContext, user: UserRow | null) {
 }
 
 /**
+ * Signed-in callers get `user_count`, which the frontend uses only for its licence-seat banner;
+ * counting it at most once a second keeps a database read off nearly every signed-in page load.
+ */
+const USER_COUNT_MAX_AGE_MS = 1_000;
+const signedInCounts = new WeakMap<AppContext, { n: number; at: number }>();
+
+/**
  * Anonymous callers only need to know whether any account exists; once one does, that stays
- * true, so the count is read from the database only for signed-in callers or on a fresh install.
+ * true, so for them the count is read only on a fresh install (and is then always exact).
  */
 async function knownUserCount(ctx: AppContext, user: UserRow | null): Promise<number> {
   if (user === null && ctx.hasUsers) return 1;
+  const now = Date.now();
+  const recent = user === null ? undefined : signedInCounts.get(ctx);
+  if (recent && now - recent.at < USER_COUNT_MAX_AGE_MS) return recent.n;
   const n = await countUsers(ctx.db);
   if (n > 0) ctx.hasUsers = true;
+  if (user !== null) signedInCounts.set(ctx, { n, at: now });
   return n;
 }

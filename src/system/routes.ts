@@ -4,7 +4,7 @@ import { authGuard } from "../core/auth";
 import { notFound } from "../core/errors";
 import type { AppContext } from "../context";
 import { ping } from "../db/client";
-import { buildAppConfig } from "./app-config";
+import { appConfigJson } from "./app-config";
 import { CHANGELOG } from "./changelog";
 import { serveStatic } from "./static";
 import { DEFAULT_RELEASES_URL, ReleaseChecker, updateCheckEnabled } from "./updates";
@@ -31,7 +31,15 @@ export function systemRoutes(ctx: AppContext) {
       { auth: "verified", detail: { tags: ["system"] } },
     )
     .get("/api/changelog", () => CHANGELOG, { detail: { tags: ["system"] } })
-    .get("/api/config", ({ user }) => buildAppConfig(ctx, user), { optionalAuth: true, detail: { tags: ["system"] } })
+    .get(
+      "/api/config",
+      ({ user, set }) => {
+        // Text (not a Response) so Elysia builds the answer once, with the CORS headers.
+        set.headers["content-type"] = "application/json";
+        return appConfigJson(ctx, user);
+      },
+      { optionalAuth: true, detail: { tags: ["system"] } },
+    )
     .get("/manifest.json", () => manifest(ctx), { detail: { tags: ["system"] } })
     .get("/opensearch.xml", () => opensearch(ctx), { detail: { tags: ["system"] } })
     .get(

@@ -33,9 +33,16 @@ export async function findFirstUser(db: Db): Promise<UserRow | undefined> {
   return row;
 }
 
+// /api/config counts users on every signed-in request, so the statement is built once per database.
+const countStatements = new WeakMap<Db, { execute(): Promise<{ n: number }[]> }>();
+
 export async function countUsers(db: Db): Promise<number> {
-  const { user } = db.t;
-  const [row] = await db.read.select({ n: count() }).from(user);
+  let statement = countStatements.get(db);
+  if (!statement) {
+    statement = db.read.select({ n: count() }).from(db.t.user).prepare("count_users");
+    countStatements.set(db, statement);
+  }
+  const [row] = await statement.execute();
   return Number(row?.n ?? 0);
 }
 

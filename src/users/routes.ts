@@ -22,6 +22,7 @@ import {
   USER_ORDER_COLUMNS,
   type UserOrder,
 } from "./repository";
+import { dropMemoryIndex, keepIndex } from "../memories/vectors";
 import { toUserModel } from "./views";
 
 const PAGE_SIZE = 30;
@@ -226,6 +227,7 @@ export function usersRoutes(ctx: AppContext) {
         }
         if (!(await deleteUserAndData(ctx.db, params.user_id))) throw badRequest(ERROR_MESSAGES.USER_NOT_FOUND);
         ctx.auth.forget(params.user_id);
+        await keepIndex(ctx, "dropping a deleted user's memories", () => dropMemoryIndex(ctx, params.user_id));
         return true;
       },
       { auth: "admin", detail: { tags: ["users"] } },

@@ -1,9 +1,13 @@
 // The foundation routes of main.py, on both databases.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createApp } from "../../src/app";
+import { createContext } from "../../src/context";
 import { signToken } from "../../src/core/jwt";
+import { createLogger } from "../../src/core/logger";
+import { countUsers } from "../../src/users/repository";
 import { startTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { dialects } from "../support/databases";
 import { insertUser } from "../support/users";
@@ -102,6 +106,36 @@ for (const dialect of dialects) {
       expect(signToken({ id: admin.id }, TEST_SECRET)).toBe(t.tokenFor(admin.id));
     });
 
+    test("user_count follows new accounts within a second", async () => {
+      const admin = await insertUser(t.ctx, { role: "admin" });
+      const token = t.tokenFor(admin.id);
+      expect((await t.request("GET", "/api/config", { token })).body.user_count).toBeGreaterThan(0);
+      await insertUser(t.ctx, { role: "user" });
+      setSystemTime(new Date(Date.now() + 1_100));
+      try {
+        const counted = await countUsers(t.ctx.db);
+        expect((await t.request("GET", "/api/config", { token })).body.user_count).toBe(counted);
+      } finally {
+        setSystemTime();
+      }
+    });
+
+    test("a saved setting shows in the next /api/config of every kind of caller", async () => {
+      const admin = await insertUser(t.ctx, { role: "admin" });
+      const token = t.tokenFor(admin.id);
+      const before = await Promise.all([t.request("GET", "/api/config"), t.request("GET", "/api/config", { token })]);
+      expect(before.map((res) => res.body.features.enable_signup)).toEqual([true, true]);
+      expect(before[1]!.headers.get("content-type")).toBe("application/json");
+      await t.ctx.config.set({ ENABLE_SIGNUP: false, DEFAULT_LOCALE: "de-DE" });
+      try {
+        const after = await Promise.all([t.request("GET", "/api/config"), t.request("GET", "/api/config", { token })]);
+        expect(after.map((res) => res.body.features.enable_signup)).toEqual([false, false]);
+        expect(after.map((res) => res.body.default_locale)).toEqual(["de-DE", "de-DE"]);
+      } finally {
+        await t.ctx.config.set({ ENABLE_SIGNUP: true, DEFAULT_LOCALE: "" });
+      }
+    });
+
     test("manifest and opensearch", async () => {
       const manifest = (await t.request("GET", "/manifest.json")).body;
       expect(manifest.name).toBe("Open WebUI");
@@ -121,6 +155,31 @@ for (const dialect of dialects) {
         expect(res.body).toEqual({ detail: "Not Found" });
       }
       expect((await t.request("POST", "/api/nothing")).body).toEqual({ detail: "Not Found" });
+    });
+
+    test("at DEBUG each request is logged with its status; above DEBUG nothing is", async () => {
+      for (const level of ["DEBUG", "INFO"] as const) {
+        const lines: string[] = [];
+        const ctx = await createContext({
+          source: { DATA_DIR: t.database.dataDir, DATABASE_URL: t.database.url, WEBUI_SECRET_KEY: TEST_SECRET },
+          log: createLogger(level, (line) => lines.push(line)),
+        });
+        try {
+          const app = createApp(ctx);
+          await app.handle(new Request("http://localhost/health"));
+          await app.handle(new Request("http://localhost/api/v1/auths/signin", { method: "POST" }));
+          await Bun.sleep(20);
+          const logged = lines.filter((line) => line.includes("DEBUG"));
+          if (level === "DEBUG") {
+            expect(logged.some((line) => line.includes("GET /health 200"))).toBe(true);
+            expect(logged.some((line) => line.includes("POST /api/v1/auths/signin"))).toBe(true);
+          } else {
+            expect(logged).toEqual([]);
+          }
+        } finally {
+          await ctx.close();
+        }
+      }
     });
 
     test("the frontend build is served, with index.html for page paths", async () => {
