@@ -2,7 +2,7 @@
 // reply has 1,000 or 10,000 tokens (plain text, and the same after as many reasoning tokens),
 // from POST /api/chat/completions to the final `done` event. The upstream runs in its own
 // process. Each event goes through the real Socket.IO layer to one connected client (another
-// process); the message is saved like a chat message (in memory: chats are another area's work).
+// process); the reply is saved into a chat row created through /api/v1/chats/new (SQLite).
 //   bun bench/completions/socket-cpu.ts [rounds=5]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,6 @@ import { ReplyBuilder } from "../../src/chat/reply-builder";
 import { createLogger } from "../../src/core/logger";
 import { signToken } from "../../src/core/jwt";
 import { startServer } from "../../src/server";
-import { MemoryChats } from "../../test/chat/memory-runtime";
 import { percentile, spawnReady } from "./processes";
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -32,7 +31,6 @@ const running = await startServer({
 const { ctx } = running;
 
 let done: (() => void) | null = null;
-const chats = new MemoryChats();
 const emit = ctx.emit;
 provideChatRuntime(ctx, {
   emit: {
@@ -41,7 +39,6 @@ provideChatRuntime(ctx, {
       if (payload?.data?.data?.done) done?.();
     },
   },
-  chats,
 });
 
 const now = Math.floor(Date.now() / 1000);
@@ -53,8 +50,16 @@ const token = signToken({ id }, "bench");
 const client = await spawnReady(["bench/completions/socket-client.ts", running.url, token]);
 
 async function turn(tokens: number, reasoning: number, pace = 0): Promise<number> {
-  const chatId = crypto.randomUUID();
-  chats.add(chatId, id, [{ id: "u", role: "user", content: "go" }, { id: "a", parentId: "u", role: "assistant", content: "" }]);
+  const messages = {
+    u: { id: "u", parentId: null, childrenIds: ["a"], role: "user", content: "go" },
+    a: { id: "a", parentId: "u", childrenIds: [], role: "assistant", content: "" },
+  };
+  const created = await fetch(`${running.url}/api/v1/chats/new`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ chat: { title: "Bench", models: ["bench-model"], history: { messages, currentId: "a" }, messages: Object.values(messages) } }),
+  }).then((r) => r.json() as Promise<{ id: string }>);
+  const chatId = created.id;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const before = process.cpuUsage();
   const response = await fetch(`${running.url}/api/chat/completions`, {
