@@ -6,8 +6,15 @@ export interface Started {
   words: string[];
 }
 
+const children: Subprocess[] = [];
+// Helpers never outlive the benchmark, even when it fails half-way.
+process.on("exit", () => {
+  for (const child of children) child.kill();
+});
+
 export async function spawnReady(args: string[]): Promise<Started> {
   const proc = Bun.spawn(["bun", ...args], { stdout: "pipe", stderr: "inherit" });
+  children.push(proc);
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";
   while (!text.includes("\n")) {
