@@ -10,6 +10,11 @@ import { authsRoutes } from "./auths/routes";
 import { configsRoutes } from "./configs/routes";
 import { groupsRoutes } from "./groups/routes";
 import { usersRoutes } from "./users/routes";
+import { chatRoutes } from "./chat/routes";
+import { modelsRoutes } from "./models/routes";
+import { ollamaRoutes } from "./ollama/routes";
+import { openaiRoutes } from "./openai/routes";
+import { tasksRoutes } from "./tasks/routes";
 import { promptsRoutes } from "./prompts/routes";
 import { toolsRoutes } from "./tools/routes";
 import { functionsRoutes } from "./functions/routes";
@@ -53,6 +58,11 @@ export function createApp(ctx: AppContext) {
     .use(filesRoutes(ctx))
     .use(knowledgeRoutes(ctx))
     .use(retrievalRoutes(ctx))
+    .use(modelsRoutes(ctx))
+    .use(openaiRoutes(ctx))
+    .use(ollamaRoutes(ctx))
+    .use(tasksRoutes(ctx))
+    .use(chatRoutes(ctx))
     .use(realtimeRoutes(ctx))
     .use(chatsRoutes(ctx))
     .use(foldersRoutes(ctx));

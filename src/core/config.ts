@@ -146,6 +146,24 @@ export const REGISTRY = {
   ENABLE_LDAP_GROUP_CREATION: entry("ldap.group.enable_creation", bool("ENABLE_LDAP_GROUP_CREATION", false)),
   LDAP_ATTRIBUTE_FOR_GROUPS: entry("ldap.server.attribute_for_groups", text("LDAP_ATTRIBUTE_FOR_GROUPS", "memberOf")),
   ...RETRIEVAL_REGISTRY,
+  // Models, tasks (title, tags, follow-ups, queries, autocomplete) and the arena.
+  TASK_MODEL: entry("task.model.default", text("TASK_MODEL")),
+  TASK_MODEL_EXTERNAL: entry("task.model.external", text("TASK_MODEL_EXTERNAL")),
+  TITLE_GENERATION_PROMPT_TEMPLATE: entry("task.title.prompt_template", text("TITLE_GENERATION_PROMPT_TEMPLATE")),
+  TAGS_GENERATION_PROMPT_TEMPLATE: entry("task.tags.prompt_template", text("TAGS_GENERATION_PROMPT_TEMPLATE")),
+  IMAGE_PROMPT_GENERATION_PROMPT_TEMPLATE: entry("task.image.prompt_template", text("IMAGE_PROMPT_GENERATION_PROMPT_TEMPLATE")),
+  FOLLOW_UP_GENERATION_PROMPT_TEMPLATE: entry("task.follow_up.prompt_template", text("FOLLOW_UP_GENERATION_PROMPT_TEMPLATE")),
+  ENABLE_FOLLOW_UP_GENERATION: entry("task.follow_up.enable", bool("ENABLE_FOLLOW_UP_GENERATION", true)),
+  ENABLE_TAGS_GENERATION: entry("task.tags.enable", bool("ENABLE_TAGS_GENERATION", true)),
+  ENABLE_TITLE_GENERATION: entry("task.title.enable", bool("ENABLE_TITLE_GENERATION", true)),
+  ENABLE_SEARCH_QUERY_GENERATION: entry("task.query.search.enable", bool("ENABLE_SEARCH_QUERY_GENERATION", true)),
+  ENABLE_RETRIEVAL_QUERY_GENERATION: entry("task.query.retrieval.enable", bool("ENABLE_RETRIEVAL_QUERY_GENERATION", true)),
+  QUERY_GENERATION_PROMPT_TEMPLATE: entry("task.query.prompt_template", text("QUERY_GENERATION_PROMPT_TEMPLATE")),
+  AUTOCOMPLETE_GENERATION_INPUT_MAX_LENGTH: entry("task.autocomplete.input_max_length", int("AUTOCOMPLETE_GENERATION_INPUT_MAX_LENGTH", -1)),
+  AUTOCOMPLETE_GENERATION_PROMPT_TEMPLATE: entry("task.autocomplete.prompt_template", text("AUTOCOMPLETE_GENERATION_PROMPT_TEMPLATE")),
+  TOOLS_FUNCTION_CALLING_PROMPT_TEMPLATE: entry("task.tools.prompt_template", text("TOOLS_FUNCTION_CALLING_PROMPT_TEMPLATE")),
+  ENABLE_EVALUATION_ARENA_MODELS: entry("evaluation.arena.enable", bool("ENABLE_EVALUATION_ARENA_MODELS", true)),
+  EVALUATION_ARENA_MODELS: entry("evaluation.arena.models", () => [] as unknown[]),
 } satisfies Record<string, Entry<unknown>>;
 
 export type ConfigKey = keyof typeof REGISTRY;

@@ -1,0 +1,150 @@
+// The part of process_chat_payload this backend runs before calling the model: the request's
+// `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
+// system prompt and files are added, the model's knowledge and the attached files are searched
+// (RAG), and Open WebUI's own keys are taken out of the body.
+import type { AppContext } from "../context";
+import { getFolder } from "../folders/repository";
+import type { ModelCatalog } from "../models/catalog";
+import type { CallerCredentials } from "../openai/connections";
+import { applyRagTemplate, retrieveSources, type FileItem } from "../retrieval/chat";
+import { completionObject, runTask, type TaskCaller } from "../tasks/generate";
+import { lastUserMessage, type TemplateUser } from "../tasks/prompt";
+import { taskRefusal } from "../tasks/routes";
+import type { UserRow } from "../users/repository";
+import type { ChatStore } from "./ports";
+import { applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
+
+export interface ChatMetadata extends Json {
+  user_id: string;
+  chat_id: string | null;
+  message_id: string | null;
+  session_id: string | null;
+  variables: unknown;
+  params: { stream_delta_chunk_size: unknown; reasoning_tags: unknown; function_calling: string };
+}
+
+export interface PipelineHooks {
+  /** A `status` event for the message (socket path only). */
+  status?(data: Json): void;
+  credentials?: CallerCredentials;
+}
+
+export interface Prepared {
+  form: Json;
+  /** Events computed before the model answers (`{sources}`), sent ahead of the reply. */
+  events: Json[];
+}
+
+async function folderData(ctx: AppContext, folderId: string, userId: string): Promise<Json | null> {
+  const folder = await getFolder(ctx.db, userId, folderId);
+  return isRecord(folder?.data) ? folder.data : null;
+}
+
+/** The model's knowledge as file items (older rows name collections directly). */
+function knowledgeItems(knowledge: unknown[]): Json[] {
+  return knowledge.filter(isRecord).map((item) => {
+    if (item.collection_name) return { id: item.collection_name, name: item.name, legacy: true };
+    if (item.collection_names) return { name: item.name, type: "collection", collection_names: item.collection_names, legacy: true };
+    return item;
+  });
+}
+
+/** Retrieval queries from the task model (chat_completion_files_handler). */
+async function retrievalQueries(
+  ctx: AppContext,
+  catalog: ModelCatalog,
+  form: Json,
+  user: TaskCaller,
+  credentials?: CallerCredentials,
+): Promise<string[]> {
+  const request = { model: form.model, messages: form.messages, type: "retrieval" };
+  try {
+    const outcome = taskRefusal(ctx, "queries", request) ?? (await runTask(ctx, catalog, "queries", request, user, { credentials }));
+    if (!("status" in outcome) || outcome.status >= 400) return [];
+    const parsed = completionObject(outcome);
+    if (parsed) return Array.isArray(parsed.queries) ? parsed.queries.map(String) : [];
+    const body = isRecord(outcome.body) ? outcome.body : {};
+    const choice = Array.isArray(body.choices) && isRecord(body.choices[0]) ? body.choices[0] : {};
+    const text = isRecord(choice.message) ? choice.message.content : undefined;
+    return typeof text === "string" ? [text] : [];
+  } catch {
+    return [];
+  }
+}
+
+function dedupe(files: Json[]): Json[] {
+  const seen = new Map<string, Json>();
+  for (const file of files) seen.set(stableJson(file), file);
+  return [...seen.values()];
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (isRecord(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export async function prepareForm(
+  ctx: AppContext,
+  catalog: ModelCatalog,
+  form: Json,
+  user: UserRow & TemplateUser,
+  metadata: ChatMetadata,
+  model: Json,
+  chats: ChatStore | null,
+  hooks: PipelineHooks = {},
+): Promise<Prepared> {
+  applyChatParams(form, model.owned_by);
+  const system = firstSystemMessage(form.messages);
+  if (system && typeof system.content === "string") applySystemPrompt(system.content, form, metadata.variables, user);
+
+  let files: Json[] = Array.isArray(form.files) ? form.files.filter(isRecord) : [];
+  if (metadata.chat_id && metadata.chat_id !== "local" && chats) {
+    const chat = await chats.findOwned(user.id, metadata.chat_id);
+    const data = chat?.folderId ? await folderData(ctx, chat.folderId, user.id) : null;
+    if (data) {
+      if (typeof data.system_prompt === "string") applySystemPrompt(data.system_prompt, form, metadata.variables, user);
+      if (Array.isArray(data.files)) files = [...data.files.filter(isRecord), ...files];
+    }
+  }
+
+  const meta = isRecord(model.info) && isRecord(model.info.meta) ? model.info.meta : {};
+  const knowledge = Array.isArray(meta.knowledge) && meta.knowledge.length > 0 ? meta.knowledge : null;
+  const messages = Array.isArray(form.messages) ? (form.messages as { role: string; content: unknown }[]) : [];
+  const question = lastUserMessage(messages);
+  if (knowledge) {
+    hooks.status?.({ action: "knowledge_search", query: question, done: false });
+    files = [...files, ...knowledgeItems(knowledge)];
+  }
+
+  for (const key of ["variables", "features", "tool_ids", "files"]) delete form[key];
+  files = dedupe(files);
+  metadata.files = files.length ? files : null;
+
+  const events: Json[] = [];
+  if (files.length > 0) {
+    const allFull = files.every((f) => f.context === "full");
+    let queries = allFull ? [] : await retrievalQueries(ctx, catalog, form, user, hooks.credentials);
+    if (queries.length === 0) queries = [question ?? ""];
+    if (!allFull) hooks.status?.({ action: "queries_generated", queries, done: false });
+    try {
+      const rag = await retrieveSources(ctx, user, files as FileItem[], messages, { queries });
+      hooks.status?.({ action: "sources_retrieved", count: rag.count, done: true });
+      if (rag.context) {
+        if (question === null) throw new Error("No user message found");
+        form.messages = applyRagTemplate(ctx, messages, rag.context);
+      }
+      if (rag.sources.length > 0) events.push({ sources: rag.sources });
+    } catch (error) {
+      if (error instanceof Error && error.message === "No user message found") throw error;
+      ctx.log.warn("retrieval for a chat failed", error);
+    }
+  }
+  if (knowledge) hooks.status?.({ action: "knowledge_search", query: question, done: true, hidden: true });
+  return { form, events };
+}

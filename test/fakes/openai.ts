@@ -1,0 +1,138 @@
+// A small OpenAI-compatible server on loopback for tests and benchmarks: /models,
+// /chat/completions (JSON or SSE, with reasoning deltas, errors and failures mid-stream),
+// /embeddings and /audio/speech. Every request is recorded.
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: any;
+}
+
+export interface FakeOpenAIOptions {
+  /** Fixed port (default: any free one). */
+  port?: number;
+  models?: { id: string; [key: string]: unknown }[];
+  /** Milliseconds before /models answers. */
+  modelsDelayMs?: number;
+  /** The reply's text, sent as one delta per token. */
+  tokens?: string[];
+  /** Reasoning deltas sent before the text (delta.reasoning_content). */
+  reasoning?: string[];
+  /** Milliseconds between streamed chunks. */
+  chunkDelayMs?: number;
+  /** Close the connection after this many chunks (a failure mid-stream). */
+  failAfter?: number;
+  /** Answer chat completions with this status and JSON body. */
+  error?: { status: number; body: unknown };
+  usage?: boolean;
+  /** An `{"error": …}` line sent after the text. */
+  streamError?: unknown;
+}
+
+export interface FakeOpenAI {
+  url: string;
+  requests: RecordedRequest[];
+  options: FakeOpenAIOptions;
+  /** Resolves once a streaming response was cancelled by the client. */
+  cancelled: () => number;
+  stop(): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+export function chunk(model: string, delta: Record<string, unknown>, finish: string | null = null) {
+  return { id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] };
+}
+
+export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
+  const requests: RecordedRequest[] = [];
+  const options: FakeOpenAIOptions = { models: [{ id: "gpt-fake" }], tokens: ["Hello", " world", "!"], ...initial };
+  let cancelled = 0;
+
+  const server = Bun.serve({
+    port: initial.port ?? 0,
+    hostname: "127.0.0.1",
+    idleTimeout: 0,
+    async fetch(request) {
+      const url = new URL(request.url);
+      const text = request.method === "GET" ? "" : await request.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {}
+      requests.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body });
+
+      if (url.pathname === "/v1/models" && request.method === "GET") {
+        if (options.modelsDelayMs) await sleep(options.modelsDelayMs);
+        const data = (options.models ?? []).map((m) => ({ object: "model", created: 1700000000, owned_by: "fake", ...m }));
+        return Response.json({ object: "list", data });
+      }
+      if (url.pathname.endsWith("/embeddings")) {
+        const input = (body as any)?.input;
+        const items = Array.isArray(input) ? input : [input];
+        return Response.json({
+          object: "list",
+          data: items.map((_: unknown, index: number) => ({ object: "embedding", embedding: [0.1, 0.2, 0.3], index })),
+          model: (body as any)?.model,
+        });
+      }
+      if (url.pathname.endsWith("/audio/speech")) {
+        return new Response(new Uint8Array([73, 68, 51]), { headers: { "content-type": "audio/mpeg" } });
+      }
+      if (url.pathname.endsWith("/chat/completions")) {
+        if (options.error) return Response.json(options.error.body, { status: options.error.status });
+        const payload = (body ?? {}) as Record<string, any>;
+        const model = String(payload.model ?? "gpt-fake");
+        const tokens = options.tokens ?? [];
+        if (!payload.stream) {
+          return Response.json({
+            id: "chatcmpl-fake",
+            object: "chat.completion",
+            created: 1,
+            model,
+            choices: [{ index: 0, message: { role: "assistant", content: tokens.join("") }, finish_reason: "stop" }],
+            usage: { prompt_tokens: 3, completion_tokens: tokens.length, total_tokens: 3 + tokens.length },
+          });
+        }
+        const chunks: unknown[] = [chunk(model, { role: "assistant", content: "" })];
+        for (const r of options.reasoning ?? []) chunks.push(chunk(model, { reasoning_content: r }));
+        for (const t of tokens) chunks.push(chunk(model, { content: t }));
+        if (options.streamError) chunks.push({ error: options.streamError });
+        chunks.push(chunk(model, {}, "stop"));
+        if (options.usage) chunks.push({ ...chunk(model, {}), choices: [], usage: { prompt_tokens: 3, completion_tokens: tokens.length } });
+        let i = 0;
+        const stream = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
+            if (options.failAfter !== undefined && i >= options.failAfter) {
+              controller.error(new Error("upstream failed"));
+              return;
+            }
+            if (i < chunks.length) controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunks[i++])}\n\n`));
+            else {
+              controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+              controller.close();
+            }
+          },
+          cancel() {
+            cancelled++;
+          },
+        });
+        return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+      }
+      return Response.json({ error: { message: `no route ${url.pathname}` } }, { status: 404 });
+    },
+  });
+
+  return {
+    url: `http://127.0.0.1:${server.port}/v1`,
+    requests,
+    options,
+    cancelled: () => cancelled,
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}
