@@ -4,9 +4,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer } from "./support";
 
+/** An admin's first visit shows the "what's new" dialog; closing it saves that it was seen. */
 async function dismissChangelog(page: Page) {
   const okay = page.getByRole("button", { name: "Okay, Let's Go!" });
-  if (await okay.isVisible({ timeout: 2_000 }).catch(() => false)) await okay.click();
+  await okay.waitFor({ timeout: 15_000 });
+  await okay.click();
+  await okay.waitFor({ state: "hidden" });
 }
 
 async function signOut(page: Page) {
@@ -49,22 +52,24 @@ describe.skipIf(!e2eEnabled)("accounts in the real frontend", () => {
     await step(page, "accounts-02-sign-out", () => signOut(page));
     await step(page, "accounts-03-sign-in", async () => {
       await signIn(page, "ada@example.com", "ada-secret");
-      await dismissChangelog(page);
+      await page.getByRole("button", { name: "Open User Profile Menu" }).last().waitFor();
     });
     await step(page, "accounts-04-add-user", async () => {
       await page.goto(`${server.url}/admin/users`);
-      await page.getByRole("button", { name: "Add User" }).click();
+      // The "+" beside the search box (its name is only in a tooltip).
+      await page.getByPlaceholder("Search").locator("xpath=ancestor::div[contains(@class,'flex')][1]/following-sibling::div//button").first().click();
       await page.getByPlaceholder("Enter Your Full Name").fill("Bob Builder");
       await page.getByPlaceholder("Enter Your Email").fill("bob@example.com");
       await page.getByPlaceholder("Enter Your Password").fill("bob-secret");
-      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("dialog").locator("select").first().selectOption("pending");
+      await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
       await page.getByText("bob@example.com").waitFor();
     });
     await step(page, "accounts-05-change-role", async () => {
       const row = page.locator("tr", { hasText: "bob@example.com" });
       await row.getByText("pending").click();
-      await page.locator("select").first().selectOption("user");
-      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("dialog").locator("select").first().selectOption("user");
+      await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
       await row.getByText("user", { exact: true }).waitFor();
     });
     await step(page, "accounts-06-second-user", async () => {
