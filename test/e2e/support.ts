@@ -46,6 +46,7 @@ export async function startExecutable(env: Record<string, string> = {}): Promise
       WEBUI_SECRET_KEY: "e2e-secret",
       FRONTEND_BUILD_DIR: frontendDir as string,
       ENABLE_VERSION_UPDATE_CHECK: "false",
+      GLOBAL_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "INFO",
       ...env,
     },
     stdout: "ignore",
