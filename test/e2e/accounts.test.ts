@@ -2,15 +2,7 @@
 // a second account from the admin panel and changes its role; the second user then signs in.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer } from "./support";
-
-/** An admin's first visit shows the "what's new" dialog; closing it saves that it was seen. */
-async function dismissChangelog(page: Page) {
-  const okay = page.getByRole("button", { name: "Okay, Let's Go!" });
-  await okay.waitFor({ timeout: 15_000 });
-  await okay.click();
-  await okay.waitFor({ state: "hidden" });
-}
+import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
 
 async function signOut(page: Page) {
   await page.getByRole("button", { name: "Open User Profile Menu" }).last().click();
@@ -40,14 +32,8 @@ describe.skipIf(!e2eEnabled)("accounts in the real frontend", () => {
   test("sign-up, sign-out, sign-in, add a user, change its role, the user signs in", async () => {
     const { page } = session;
     await step(page, "accounts-01-onboarding", async () => {
-      await page.goto(`${server.url}/`);
-      await page.locator('button[aria-labelledby="get-started"]').click();
-      await page.getByPlaceholder("Enter Your Full Name").fill("Ada Admin");
-      await page.getByPlaceholder("Enter Your Email").fill("ada@example.com");
-      await page.getByPlaceholder("Enter Your Password").fill("ada-secret");
-      await page.getByRole("button", { name: "Create Admin Account" }).click();
-      await page.waitForURL((url) => !url.pathname.startsWith("/auth"), { timeout: 15_000 });
-      await dismissChangelog(page);
+      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
+      await dismissChangelog(page, { required: true });
     });
     await step(page, "accounts-02-sign-out", () => signOut(page));
     await step(page, "accounts-03-sign-in", async () => {

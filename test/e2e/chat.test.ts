@@ -4,15 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
-import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer } from "./support";
-
-async function dismissChangelog(page: Page) {
-  const okay = page.getByRole("button", { name: "Okay, Let's Go!" });
-  await okay.waitFor({ timeout: 5_000 }).catch(() => {});
-  if (await okay.isVisible().catch(() => false)) await okay.click();
-}
+import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
 
 // The browser's chat needs the socket layer and the chats repository; until both are part of
 // this build the journey cannot run.
@@ -37,14 +30,8 @@ describe.skipIf(!e2eEnabled || !wired)("chatting in the real frontend", () => {
   test("send a message, watch it stream with its reasoning, find it saved with a title", async () => {
     const { page } = session;
     await step(page, "chat-01-onboarding", async () => {
-      await page.goto(`${server.url}/`);
-      await page.locator('button[aria-labelledby="get-started"]').click();
-      await page.getByPlaceholder("Enter Your Full Name").fill("Ada Admin");
-      await page.getByPlaceholder("Enter Your Email").fill("ada@example.com");
-      await page.getByPlaceholder("Enter Your Password").fill("ada-secret");
-      await page.getByRole("button", { name: "Create Admin Account" }).click();
-      await page.waitForURL((url) => !url.pathname.startsWith("/auth"), { timeout: 15_000 });
-      await dismissChangelog(page);
+      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
+      await dismissChangelog(page, { waitMs: 5_000 });
     });
     upstream.options.reasoning = ["The user", " greets me.\nI should answer."];
     upstream.options.tokens = ["Hello", " Ada", ", nice", " to", " meet", " you!"];

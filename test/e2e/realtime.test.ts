@@ -7,7 +7,7 @@ import type { Page, WebSocket } from "playwright-core";
 import { createLogger } from "../../src/core/logger";
 import { startServer, type RunningServer } from "../../src/server";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../support/databases";
-import { e2eEnabled, frontendDir, openBrowser, step, type BrowserSession } from "./support";
+import { dismissChangelog, e2eEnabled, frontendDir, openBrowser, step, type BrowserSession, signUpFirstAdmin } from "./support";
 
 const redisUrl = process.env.REDIS_URL ?? "";
 
@@ -29,11 +29,6 @@ async function until(check: () => boolean, ms = 15_000): Promise<void> {
     if (Date.now() > end) throw new Error("timed out");
     await Bun.sleep(50);
   }
-}
-
-async function dismissChangelog(page: Page) {
-  const okay = page.getByRole("button", { name: "Okay, Let's Go!" });
-  if (await okay.isVisible({ timeout: 2_000 }).catch(() => false)) await okay.click();
 }
 
 describe.skipIf(!e2eEnabled || !redisUrl)("the real frontend's socket on two instances", () => {
@@ -81,14 +76,8 @@ describe.skipIf(!e2eEnabled || !redisUrl)("the real frontend's socket on two ins
     const socketB = watchSocket(pageB);
 
     await step(pageA, "realtime-01-sign-up-on-a", async () => {
-      await pageA.goto(`${a.url}/`);
-      await pageA.locator('button[aria-labelledby="get-started"]').click();
-      await pageA.getByPlaceholder("Enter Your Full Name").fill("Rita Realtime");
-      await pageA.getByPlaceholder("Enter Your Email").fill("rita@example.com");
-      await pageA.getByPlaceholder("Enter Your Password").fill("rita-secret");
-      await pageA.getByRole("button", { name: "Create Admin Account" }).click();
-      await pageA.waitForURL((url) => !url.pathname.startsWith("/auth"), { timeout: 15_000 });
-      await dismissChangelog(pageA);
+      await signUpFirstAdmin(pageA, a.url, "Rita Realtime", "rita@example.com", "rita-secret");
+      await dismissChangelog(pageA, { waitMs: 5_000 });
     });
     const token = (await pageA.evaluate(() => localStorage.getItem("token"))) as string;
     const [user] = await a.ctx.db.read.select().from(a.ctx.db.t.user);
@@ -119,7 +108,7 @@ describe.skipIf(!e2eEnabled || !redisUrl)("the real frontend's socket on two ins
       await pageB.getByPlaceholder("Enter Your Password").fill("rita-secret");
       await pageB.getByRole("button", { name: "Sign in" }).click();
       await pageB.waitForURL((url) => !url.pathname.startsWith("/auth"), { timeout: 15_000 });
-      await dismissChangelog(pageB);
+      await dismissChangelog(pageB, { waitMs: 5_000 });
       await until(() => socketB.sent.some((f) => f.includes('"user-join"')));
     });
     // Both sockets are in the shared pool, seen from either instance.

@@ -2,7 +2,7 @@
 // move to a folder, share, archive and delete work from the chat menu and survive a reload.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer } from "./support";
+import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
 
 async function openChatMenu(page: Page, title: string) {
   const item = page.locator("#sidebar a", { hasText: title }).first();
@@ -38,13 +38,7 @@ describe.skipIf(!e2eEnabled)("the sidebar in the real frontend", () => {
   test("history, folders, rename, pin, move, share, archive, delete, and a reload", async () => {
     const { page } = session;
     await step(page, "sidebar-01-sign-up-and-seed", async () => {
-      await page.goto(`${server.url}/`);
-      await page.locator('button[aria-labelledby="get-started"]').click();
-      await page.getByPlaceholder("Enter Your Full Name").fill("Ada Admin");
-      await page.getByPlaceholder("Enter Your Email").fill("ada@example.com");
-      await page.getByPlaceholder("Enter Your Password").fill("ada-secret");
-      await page.getByRole("button", { name: "Create Admin Account" }).click();
-      await page.waitForURL((url) => !url.pathname.startsWith("/auth"), { timeout: 15_000 });
+      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
       token = await page.evaluate(() => localStorage.token);
       for (const title of ["Alpha", "Beta", "Gamma"]) {
         const created = await api("POST", "/api/v1/chats/new", {
@@ -54,9 +48,7 @@ describe.skipIf(!e2eEnabled)("the sidebar in the real frontend", () => {
       }
       folderId = (await api("POST", "/api/v1/folders/", { name: "Projects" })).body.id;
       await page.reload();
-      const okay = page.getByRole("button", { name: "Okay, Let's Go!" });
-      await okay.waitFor({ timeout: 15_000 });
-      await okay.click();
+      await dismissChangelog(page, { required: true });
       await page.getByRole("button", { name: "Open Sidebar" }).first().click();
       for (const title of ["Alpha", "Beta", "Gamma", "Projects"]) await page.locator("#sidebar").getByText(title).first().waitFor();
     });

@@ -116,3 +116,32 @@ export async function step(page: Page, name: string, action: () => Promise<void>
     throw new Error(`step "${name}" failed (screenshot: ${file}): ${error instanceof Error ? error.message : error}`);
   }
 }
+
+/** The first visit's onboarding: "Get started", then the first (admin) account's sign-up. */
+export async function signUpFirstAdmin(page: Page, serverUrl: string, name: string, email: string, password: string): Promise<void> {
+  await page.goto(`${serverUrl}/`);
+  await page.locator('button[aria-labelledby="get-started"]').click();
+  await page.getByPlaceholder("Enter Your Full Name").fill(name);
+  await page.getByPlaceholder("Enter Your Email").fill(email);
+  await page.getByPlaceholder("Enter Your Password").fill(password);
+  await page.getByRole("button", { name: "Create Admin Account" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/auth"), { timeout: 15_000 });
+}
+
+/**
+ * An admin's first visit shows the "what's new" dialog (closing it saves that it was seen).
+ * `required`: fail when it does not come; otherwise close it if it comes within the wait.
+ */
+export async function dismissChangelog(page: Page, { required = false, waitMs = 15_000 } = {}): Promise<void> {
+  const okay = page.getByRole("button", { name: "Okay, Let's Go!" });
+  const shown = await okay
+    .waitFor({ timeout: waitMs })
+    .then(() => true)
+    .catch((error) => {
+      if (required) throw error;
+      return false;
+    });
+  if (!shown) return;
+  await okay.click();
+  await okay.waitFor({ state: "hidden" });
+}
