@@ -1,6 +1,7 @@
 // The chat journey in the real frontend: the admin picks a model of an OpenAI-compatible
 // connection (a fake upstream), sends a message, sees the reasoning block and the streamed reply,
-// gets a generated title, reloads and finds the chat saved; then stops a long reply.
+// gets a generated title, reloads and finds the chat saved, tags it and finds it by that tag in
+// the search dialog; then stops a long reply.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -27,7 +28,7 @@ describe.skipIf(!e2eEnabled || !wired)("chatting in the real frontend", () => {
     await upstream?.stop();
   });
 
-  test("send a message, watch it stream with its reasoning, find it saved with a title", async () => {
+  test("send a message, watch it stream with its reasoning, find it saved with a title, tag and find it, stop a reply", async () => {
     const { page } = session;
     await step(page, "chat-01-onboarding", async () => {
       await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
@@ -60,7 +61,28 @@ describe.skipIf(!e2eEnabled || !wired)("chatting in the real frontend", () => {
       await page.getByText("Hello Ada, nice to meet you!").waitFor({ timeout: 15_000 });
       await page.getByText(/Thought for/).first().waitFor();
     });
-    await step(page, "chat-04-stop", async () => {
+    await step(page, "chat-04-tag-and-search", async () => {
+      const chatId = new URL(page.url()).pathname.split("/").at(-1);
+      const token = await page.evaluate(() => localStorage.token);
+      const tags = async () =>
+        (await fetch(`${server.url}/api/v1/chats/${chatId}/tags`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json())) as { id: string }[];
+      await page.locator("#chat-context-menu-button").click();
+      await page.getByRole("button", { name: "Add Tag" }).last().click();
+      await page.getByPlaceholder("Add a tag").fill("Greetings");
+      await page.getByPlaceholder("Add a tag").press("Enter");
+      for (let i = 0; i < 50 && (await tags()).length === 0; i++) await Bun.sleep(100);
+      expect((await tags()).map((t) => t.id)).toEqual(["greetings"]);
+      await page.keyboard.press("Escape");
+      await page.getByRole("menu").waitFor({ state: "hidden" });
+      await page.locator('button[aria-label="Search"]:visible').first().click();
+      const input = page.getByRole("dialog").getByPlaceholder("Search");
+      await input.fill("tag:greetings");
+      await page.getByRole("dialog").getByText("Hi there").first().waitFor();
+      await input.fill("tag:nothing-like-this");
+      await page.getByRole("dialog").getByText("Hi there").first().waitFor({ state: "detached" });
+      await page.keyboard.press("Escape");
+    });
+    await step(page, "chat-05-stop", async () => {
       upstream.options.reasoning = undefined;
       upstream.options.tokens = Array.from({ length: 400 }, (_, i) => `word${i} `);
       upstream.options.chunkDelayMs = 25;
