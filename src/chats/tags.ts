@@ -1,7 +1,8 @@
 // The `tag` table: one row per (tag id, user). Tag ids are the name with spaces turned into
 // underscores, lower-cased; chats list the ids of their tags in `chat.meta.tags`.
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db, Query } from "../db/client";
+import { jsonNull } from "../db/json";
 
 export interface TagRow {
   id: string;
@@ -55,9 +56,4 @@ export async function insertTag(db: Db, tx: Query, userId: string, name: string)
 export async function deleteTag(db: Db, tx: Query, userId: string, name: string): Promise<void> {
   const { tag } = db.t;
   await tx.delete(tag).where(and(eq(tag.user_id, userId), eq(tag.id, tagIdOf(name))));
-}
-
-/** The JSON literal `null`, as Open WebUI stores None in JSON columns. */
-export function jsonNull(db: Db): SQL {
-  return db.dialect === "postgres" ? sql`'null'::json` : sql`'null'`;
 }

@@ -92,6 +92,3 @@ export function json(status: number, body: unknown, headers: [string, string][] 
     headers: [["content-type", "application/json"], ...headers],
   });
 }
-
-/** A JSON `null` body (Elysia would otherwise send an empty one). */
-export const jsonNull = () => json(200, null);

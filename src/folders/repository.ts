@@ -4,6 +4,7 @@ import { deleteChatsInFolders } from "../chats/repository";
 import { isObject, type Json } from "../chats/chat-json";
 import { hasAccess } from "../core/access";
 import type { Db, Query } from "../db/client";
+import { jsonNull } from "../db/json";
 
 export interface FolderRow {
   id: string;
@@ -51,11 +52,6 @@ function normalize(row: FolderRow): FolderRow {
 function ownedBy(db: Db, userId: string, id: string): SQL {
   const f = db.t.folder;
   return and(eq(f.id, id), eq(f.user_id, userId)) as SQL;
-}
-
-/** The JSON literal null, as Open WebUI writes None into JSON columns. */
-function jsonNull(db: Db): SQL {
-  return db.dialect === "postgres" ? sql`'null'::json` : sql`'null'`;
 }
 
 export async function listFolders(db: Db, userId: string): Promise<FolderRow[]> {

@@ -3,7 +3,7 @@
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
-import { defaultError, ERROR_MESSAGES, HttpError, jsonNull } from "../core/errors";
+import { defaultError, ERROR_MESSAGES, HttpError } from "../core/errors";
 import { findAccessibleFile } from "../files/access";
 import { deleteFileEverywhere } from "../files/routes";
 import { existingFileIds, fileMetadatas, findFile, type JsonObject } from "../files/repository";
@@ -83,7 +83,7 @@ export function knowledgeRoutes(ctx: AppContext) {
         if (!knowledge) throw new HttpError(401, ERROR_MESSAGES.NOT_FOUND);
         const caller = await loadCaller(ctx.db, user);
         // Like Open WebUI: an existing knowledge base the caller may not read answers null.
-        return canAccess(caller, knowledge, "read") ? withFiles(knowledge) : jsonNull();
+        return canAccess(caller, knowledge, "read") ? withFiles(knowledge) : null;
       },
       { auth: "verified" },
     )
@@ -171,7 +171,7 @@ export function knowledgeRoutes(ctx: AppContext) {
         const { knowledge } = await writable(params.id, user);
         await retrieval(ctx).store.deleteCollection(knowledge.id).catch(() => {});
         const updated = await updateKnowledge(ctx.db, knowledge.id, { data: { file_ids: [] } });
-        return updated ? { ...updated, files: null } : jsonNull();
+        return updated ? { ...updated, files: null } : null;
       },
       { auth: "verified" },
     )
@@ -191,7 +191,7 @@ export function knowledgeRoutes(ctx: AppContext) {
         }
         await addFilesInBatch(ctx, user, params.id, files);
         const updated = await findKnowledge(ctx.db, params.id);
-        return updated ? withFiles(updated) : jsonNull();
+        return updated ? withFiles(updated) : null;
       },
       { auth: "verified", body: t.Array(FileIdForm) },
     );

@@ -5,7 +5,7 @@ import { Elysia, t, type TSchema } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import type { ConfigKey, ConfigValues } from "../core/config";
-import { defaultError, ERROR_MESSAGES, HttpError, jsonNull, notFound } from "../core/errors";
+import { defaultError, ERROR_MESSAGES, HttpError, notFound } from "../core/errors";
 import { UnsafeUrlError } from "../core/safe-fetch";
 import { findAccessibleFile } from "../files/access";
 import { findFile, findOwnFile } from "../files/repository";
@@ -337,7 +337,7 @@ export function retrievalRoutes(ctx: AppContext) {
       async () => {
         await retrieval(ctx).store.reset();
         await deleteAllKnowledge(ctx.db);
-        return jsonNull();
+        return null;
       },
       { auth: "admin" },
     )
