@@ -1,5 +1,6 @@
 // The accounts journey in the real frontend: the first admin signs up, signs out and in, creates
-// a second account from the admin panel and changes its role; the second user then signs in.
+// a second account from the admin panel and changes its role; the second user then signs in
+// (on the other instance in cluster mode).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
@@ -20,12 +21,14 @@ async function signIn(page: Page, email: string, password: string) {
 describe.skipIf(!e2eEnabled)("accounts in the real frontend", () => {
   let server: RunningServer;
   let session: BrowserSession;
+  let secondSession: BrowserSession | undefined;
   beforeAll(async () => {
     server = await startExecutable();
     session = await openBrowser(server.url);
   }, 60_000);
   afterAll(async () => {
     await session?.close();
+    await secondSession?.close();
     await server?.stop();
   });
 
@@ -58,12 +61,16 @@ describe.skipIf(!e2eEnabled)("accounts in the real frontend", () => {
       await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
       await row.getByText("user", { exact: true }).waitFor();
     });
-    await step(page, "accounts-06-second-user", async () => {
-      await signOut(page);
-      await signIn(page, "bob@example.com", "bob-secret");
-      await page.getByRole("button", { name: "Open User Profile Menu" }).last().waitFor();
-      expect(await page.getByText("Account Activation Pending").isVisible()).toBe(false);
+    await step(page, "accounts-06-sign-out-again", () => signOut(page));
+    // In cluster mode the second user works on the other instance.
+    secondSession = await openBrowser(server.otherUrl);
+    const other = secondSession.page;
+    await step(other, "accounts-07-second-user", async () => {
+      await other.goto(`${server.otherUrl}/auth`);
+      await signIn(other, "bob@example.com", "bob-secret");
+      await other.getByRole("button", { name: "Open User Profile Menu" }).last().waitFor();
+      expect(await other.getByText("Account Activation Pending").isVisible()).toBe(false);
     });
-    expect(session.problems).toEqual([]);
+    expect([...session.problems, ...secondSession.problems]).toEqual([]);
   }, 120_000);
 });

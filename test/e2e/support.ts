@@ -4,7 +4,9 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Redis from "ioredis";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { createTestDatabase } from "../support/databases";
 
 export const frontendDir = process.env.OPEN_WEBUI_FRONTEND_DIR;
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,14 +28,49 @@ export function buildExecutable(): Promise<void> {
 }
 
 export interface RunningServer {
+  /** The instance a journey starts on. */
   url: string;
+  /** A second instance of the same deployment in cluster mode; the same as `url` otherwise. */
+  otherUrl: string;
   dataDir: string;
   stop(): Promise<void>;
 }
 
+/**
+ * E2E_CLUSTER=1: every journey runs against two executables on different ports sharing a fresh
+ * PostgreSQL database (TEST_DATABASE_URL), Redis (REDIS_URL) and a data folder, as a scaled-out
+ * deployment would; otherwise one executable on its own SQLite file.
+ */
+export const clusterMode = process.env.E2E_CLUSTER === "1";
+if (clusterMode && !(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)) {
+  throw new Error("E2E_CLUSTER=1 needs TEST_DATABASE_URL and REDIS_URL");
+}
+
 export async function startExecutable(env: Record<string, string> = {}): Promise<RunningServer> {
   await buildExecutable();
-  const dataDir = mkdtempSync(join(tmpdir(), "owb-e2e-"));
+  if (!clusterMode) {
+    const dataDir = mkdtempSync(join(tmpdir(), "owb-e2e-"));
+    const instance = await spawnInstance(dataDir, env);
+    return { url: instance.url, otherUrl: instance.url, dataDir, stop: instance.stop };
+  }
+  const database = await createTestDatabase("postgres");
+  const redisKeyPrefix = `owb-e2e-${process.pid}-${Date.now()}`;
+  const shared = { DATABASE_URL: database.url, WEBSOCKET_MANAGER: "redis", REDIS_URL: process.env.REDIS_URL as string, REDIS_KEY_PREFIX: redisKeyPrefix, ...env };
+  const first = await spawnInstance(database.dataDir, shared);
+  const second = await spawnInstance(database.dataDir, shared);
+  return {
+    url: first.url,
+    otherUrl: second.url,
+    dataDir: database.dataDir,
+    stop: async () => {
+      await Promise.all([first.stop(), second.stop()]);
+      await database.drop();
+      await forgetRedisKeys(redisKeyPrefix);
+    },
+  };
+}
+
+async function spawnInstance(dataDir: string, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
   const port = 21000 + Math.floor(Math.random() * 20000);
   const child = Bun.spawn([executable], {
     cwd: dataDir,
@@ -62,12 +99,18 @@ export async function startExecutable(env: Record<string, string> = {}): Promise
   }
   return {
     url,
-    dataDir,
     stop: async () => {
       child.kill("SIGTERM");
       await child.exited;
     },
   };
+}
+
+async function forgetRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL as string);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 }
 
 export interface BrowserSession {
