@@ -1,7 +1,7 @@
 // End-to-end support: the compiled executable serving a real Open WebUI 0.6.32 frontend build
 // (OPEN_WEBUI_FRONTEND_DIR), driven in Debian's Chromium through playwright-core. Without the
 // variable the e2e tests report themselves skipped.
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
@@ -140,12 +140,32 @@ export async function openBrowser(serverUrl: string): Promise<BrowserSession> {
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(`console: ${message.text()}`);
   });
+  const requests: string[] = [];
   page.on("response", (response) => {
-    if (response.url().startsWith(serverUrl) && response.status() >= 400) {
-      problems.push(`HTTP ${response.status()} ${response.request().method()} ${response.url().slice(serverUrl.length)}`);
-    }
+    if (!response.url().startsWith(serverUrl)) return;
+    const request = `${response.request().method()} ${response.url().slice(serverUrl.length)}`;
+    requests.push(`${response.status()} ${request}`);
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${request}`);
   });
-  return { browser, page, problems, close: () => browser.close() };
+  return {
+    browser,
+    page,
+    problems,
+    close: async () => {
+      await browser.close();
+      recordRequests(requests);
+    },
+  };
+}
+
+/**
+ * Every request the frontend made to our server, with its status, one file per browser session
+ * under test-results/e2e/requests/ — the input of test/e2e/compare-with-reference.ts.
+ */
+function recordRequests(requests: string[]): void {
+  const folder = join(screenshots, "requests");
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.txt`), requests.join("\n"));
 }
 
 /** Runs one step of a journey; on failure saves a screenshot named after it, then fails. */
