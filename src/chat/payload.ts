@@ -210,18 +210,19 @@ export function moveRootParams(options: Json, form: Json): void {
   }
 }
 
-function prependToContent(message: ChatMessage, text: string): void {
+function addToContent(message: ChatMessage, text: string, append: boolean): void {
+  const join = (existing: unknown) => (append ? `${existing}\n${text}` : `${text}\n${existing}`);
   if (Array.isArray(message.content)) {
     for (const item of message.content) {
-      if (isRecord(item) && item.type === "text") item.text = `${text}\n${item.text}`;
+      if (isRecord(item) && item.type === "text") item.text = join(item.text);
     }
-  } else message.content = `${text}\n${message.content}`;
+  } else message.content = join(message.content);
 }
 
-/** add_or_update_system_message: prepends to a leading system message or inserts one. */
-export function addOrUpdateSystemMessage(text: string, messages: ChatMessage[]): ChatMessage[] {
+/** add_or_update_system_message: adds to a leading system message (before its text unless `append`) or inserts one. */
+export function addOrUpdateSystemMessage(text: string, messages: ChatMessage[], { append = false } = {}): ChatMessage[] {
   const first = messages[0];
-  if (first && first.role === "system") prependToContent(first, text);
+  if (first && first.role === "system") addToContent(first, text, append);
   else messages.unshift({ role: "system", content: text });
   return messages;
 }

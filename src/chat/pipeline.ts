@@ -1,6 +1,7 @@
 // The part of process_chat_payload this backend runs before calling the model: the request's
 // `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
-// system prompt and files are added, the model's knowledge and the attached files are searched
+// system prompt and files are added, the user's memories are recalled (features.memory), the
+// model's knowledge and the attached files are searched
 // (RAG), and Open WebUI's own keys are taken out of the body.
 import type { AppContext } from "../context";
 import { getFolder } from "../folders/repository";
@@ -12,7 +13,8 @@ import { lastUserMessage, type TemplateUser } from "../tasks/prompt";
 import { taskRefusal } from "../tasks/routes";
 import type { UserRow } from "../users/repository";
 import type { ChatStore } from "./ports";
-import { applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
+import { userContext } from "../memories/vectors";
+import { addOrUpdateSystemMessage, applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
 
 export interface ChatMetadata extends Json {
   user_id: string;
@@ -120,6 +122,11 @@ export async function prepareForm(
   if (knowledge) {
     hooks.status?.({ action: "knowledge_search", query: question, done: false });
     files = [...files, ...knowledgeItems(knowledge)];
+  }
+
+  if (isRecord(form.features) && form.features.memory) {
+    const context = await userContext(ctx, user, question ?? "");
+    form.messages = addOrUpdateSystemMessage(context, messages, { append: true });
   }
 
   for (const key of ["variables", "features", "tool_ids", "files"]) delete form[key];

@@ -71,3 +71,27 @@ export async function searchMemories(ctx: AppContext, user: UserRow, content: st
     distances: [hits.map((h) => h.score)],
   };
 }
+
+/**
+ * chat_memory_handler: the three memories nearest the question as the "User Context" list
+ * appended to the system message (empty when the user has none or the search fails).
+ */
+export async function userContext(ctx: AppContext, user: UserRow, question: string): Promise<string> {
+  try {
+    if (!(await memoryIndexExists(ctx, user.id))) return "User Context:\n\n";
+    const found = await searchMemories(ctx, user, question, 3);
+    const lines = (found.documents[0] ?? []).map((text, i) => `${i + 1}. [${memoryDate(found.metadatas[0]?.[i]?.created_at)}] ${text}\n`);
+    return `User Context:\n${lines.join("")}\n`;
+  } catch (error) {
+    ctx.log.debug("memory search for a chat failed", error);
+    return "User Context:\n\n";
+  }
+}
+
+/** The memory's creation day in the server's time zone, as Python's time.localtime gives it. */
+function memoryDate(createdAt: unknown): string {
+  if (typeof createdAt !== "number" || !createdAt) return "Unknown Date";
+  const day = new Date(createdAt * 1000);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+}

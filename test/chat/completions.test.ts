@@ -107,6 +107,28 @@ for (const dialect of dialects) {
       expect(whole.body.choices[0].message.content).toBe("Hello world");
     });
 
+    test("features.memory: the user's own nearest memories are appended to the system message", async () => {
+      await post("/api/v1/memories/add", { content: "My cat is called Pixel." });
+      await post("/api/v1/memories/add", { content: "I live in Lisbon." }, w.admin.token);
+      const today = new Date();
+      const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
+      const messages = [{ role: "system", content: "Be brief." }, { role: "user", content: "What is my cat called?" }];
+      await post("/api/chat/completions", { model: "gpt-fake", messages, features: { memory: true } });
+      const system = lastChat().body.messages[0];
+      expect(system.role).toBe("system");
+      // The system prompt is put in front of itself, with its variables filled, as the reference does.
+      expect(system.content).toStartWith("Be brief.\nBe brief.\nUser Context:\n1. [");
+      expect(system.content).toContain(`[${day}] My cat is called Pixel.`);
+      expect(system.content).not.toContain("Lisbon");
+      await post("/api/chat/completions", { model: "gpt-fake", messages: [{ role: "user", content: "Hi" }], features: { memory: false } });
+      expect(lastChat().body.messages).toEqual([{ role: "user", content: "Hi" }]);
+      const question = [{ role: "user", content: "Where do I live?" }];
+      const admins = await post("/api/chat/completions", { model: "gpt-fake", messages: question, features: { memory: true } }, w.admin.token);
+      expect(admins.status).toBe(200);
+      expect(lastChat().body.messages[0]).toEqual({ role: "system", content: expect.stringContaining("I live in Lisbon.") });
+      expect(lastChat().body.messages[0].content).not.toContain("Pixel");
+    });
+
     test("the arena picks a model and says which", async () => {
       const res = await post("/api/chat/completions", { model: "arena-model", stream: true, messages: [{ role: "user", content: "x" }] }, w.admin.token);
       const chunks = sseData(res.text);
