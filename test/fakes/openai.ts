@@ -17,6 +17,8 @@ export interface FakeOpenAIOptions {
   modelsDelayMs?: number;
   /** The reply's text, sent as one delta per token. */
   tokens?: string[];
+  /** The reply's tokens for one request (e.g. a task prompt); undefined falls back to `tokens`. */
+  reply?: (body: Record<string, any>) => string[] | undefined;
   /** Reasoning deltas sent before the text (delta.reasoning_content). */
   reasoning?: string[];
   /** Milliseconds between streamed chunks. */
@@ -85,7 +87,7 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
         if (options.error) return Response.json(options.error.body, { status: options.error.status });
         const payload = (body ?? {}) as Record<string, any>;
         const model = String(payload.model ?? "gpt-fake");
-        const tokens = options.tokens ?? [];
+        const tokens = options.reply?.(payload) ?? options.tokens ?? [];
         if (!payload.stream) {
           return Response.json({
             id: "chatcmpl-fake",
