@@ -1,19 +1,19 @@
 // The part of process_chat_payload this backend runs before calling the model: the request's
 // `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
-// system prompt and files are added, the user's memories are recalled (features.memory), the
-// model's knowledge and the attached files are searched
+// system prompt and files are added, the user's memories are recalled (features.memory), the web
+// is searched (features.web_search), the model's knowledge and the attached files are searched
 // (RAG), and Open WebUI's own keys are taken out of the body.
 import type { AppContext } from "../context";
 import { getFolder } from "../folders/repository";
 import type { ModelCatalog } from "../models/catalog";
 import type { CallerCredentials } from "../openai/connections";
 import { applyRagTemplate, retrieveSources, type FileItem } from "../retrieval/chat";
-import { completionObject, runTask, type TaskCaller } from "../tasks/generate";
 import { lastUserMessage, type TemplateUser } from "../tasks/prompt";
-import { taskRefusal } from "../tasks/routes";
 import type { UserRow } from "../users/repository";
 import type { ChatStore } from "./ports";
 import { userContext } from "../memories/vectors";
+import { generateQueries } from "./queries";
+import { searchTheWeb } from "./web-search";
 import { addOrUpdateSystemMessage, applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
 
 export interface ChatMetadata extends Json {
@@ -51,28 +51,6 @@ function knowledgeItems(knowledge: unknown[]): Json[] {
   });
 }
 
-/** Retrieval queries from the task model (chat_completion_files_handler). */
-async function retrievalQueries(
-  ctx: AppContext,
-  catalog: ModelCatalog,
-  form: Json,
-  user: TaskCaller,
-  credentials?: CallerCredentials,
-): Promise<string[]> {
-  const request = { model: form.model, messages: form.messages, type: "retrieval" };
-  try {
-    const outcome = taskRefusal(ctx, "queries", request) ?? (await runTask(ctx, catalog, "queries", request, user, { credentials }));
-    if (!("status" in outcome) || outcome.status >= 400) return [];
-    const parsed = completionObject(outcome);
-    if (parsed) return Array.isArray(parsed.queries) ? parsed.queries.map(String) : [];
-    const body = isRecord(outcome.body) ? outcome.body : {};
-    const choice = Array.isArray(body.choices) && isRecord(body.choices[0]) ? body.choices[0] : {};
-    const text = isRecord(choice.message) ? choice.message.content : undefined;
-    return typeof text === "string" ? [text] : [];
-  } catch {
-    return [];
-  }
-}
 
 function dedupe(files: Json[]): Json[] {
   const seen = new Map<string, Json>();
@@ -129,6 +107,10 @@ export async function prepareForm(
     form.messages = addOrUpdateSystemMessage(context, messages, { append: true });
   }
 
+  if (isRecord(form.features) && form.features.web_search) {
+    files = [...files, ...(await searchTheWeb(ctx, catalog, form, user, question ?? "", hooks))];
+  }
+
   for (const key of ["variables", "features", "tool_ids", "files"]) delete form[key];
   files = dedupe(files);
   metadata.files = files.length ? files : null;
@@ -136,7 +118,7 @@ export async function prepareForm(
   const events: Json[] = [];
   if (files.length > 0) {
     const allFull = files.every((f) => f.context === "full");
-    let queries = allFull ? [] : await retrievalQueries(ctx, catalog, form, user, hooks.credentials);
+    let queries = allFull ? [] : ((await generateQueries(ctx, catalog, form, user, "retrieval", hooks.credentials)) ?? []);
     if (queries.length === 0) queries = [question ?? ""];
     if (!allFull) hooks.status?.({ action: "queries_generated", queries, done: false });
     try {

@@ -3,7 +3,10 @@
 // ENABLE_RAG_LOCAL_WEB_FETCH is true.
 import type { AppContext } from "../context";
 import { parseBool } from "../core/env";
+import { defaultError, ERROR_MESSAGES, HttpError } from "../core/errors";
 import { safeFetch, type SafeFetchOptions } from "../core/safe-fetch";
+import type { UserRow } from "../users/repository";
+import { errorMessage, saveDocuments, sha256 } from "./ingest";
 import { html as htmlToText, decodeText, type LoadedDocument } from "./loaders";
 
 export class WebError extends Error {}
@@ -86,4 +89,50 @@ function filterDomains(ctx: AppContext, items: SearchItem[]): SearchItem[] {
       return false;
     }
   });
+}
+
+/** Searches every query, loads the result pages, and stores them in one collection. */
+export async function webSearch(ctx: AppContext, user: UserRow, queries: string[]) {
+  const items: SearchItem[] = [];
+  try {
+    for (const query of queries) items.push(...(await searchWeb(ctx, query)));
+  } catch (error) {
+    throw new HttpError(400, errorMessage(error) || ERROR_MESSAGES.WEB_SEARCH_ERROR);
+  }
+  const urls = [...new Set(items.map((i) => i.link))];
+  try {
+    const docs = [];
+    if (ctx.config.get("BYPASS_WEB_SEARCH_WEB_LOADER")) {
+      for (const item of items) {
+        if (item.snippet !== null) docs.push({ text: item.snippet, metadata: { source: item.link, title: item.title, snippet: item.snippet, link: item.link } });
+      }
+    } else {
+      for (const url of urls) {
+        const page = await loadWebPage(ctx, url).catch((error) => {
+          ctx.log.warn(`loading ${url} failed: ${errorMessage(error)}`);
+          return null;
+        });
+        if (page) docs.push(page);
+      }
+    }
+    const loaded = docs.map((d) => String(d.metadata.source ?? "")).filter(Boolean);
+    const kept = items.filter((item) => loaded.includes(item.link));
+    if (ctx.config.get("BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL")) {
+      return {
+        status: true,
+        collection_name: null,
+        filenames: loaded,
+        items: kept,
+        docs: docs.map((d) => ({ content: d.text, metadata: d.metadata })),
+        loaded_count: docs.length,
+      };
+    }
+    const collection = `web-search-${sha256(queries.join("-"))}`.slice(0, 63);
+    await saveDocuments(ctx, user, docs, collection, { overwrite: true }).catch((error) => {
+      ctx.log.warn(`saving web search results failed: ${errorMessage(error)}`);
+    });
+    return { status: true, collection_names: [collection], items: kept, filenames: loaded, loaded_count: docs.length };
+  } catch (error) {
+    throw new HttpError(400, defaultError(errorMessage(error)));
+  }
 }
