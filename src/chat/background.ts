@@ -43,6 +43,8 @@ export interface BackgroundContext {
   chatId: string;
   messageId: string;
   credentials?: CallerCredentials;
+  /** The chat request's metadata (a direct connection's tasks go through the same browser). */
+  metadata?: Json;
   emit(event: { type: string; data?: unknown }): void;
 }
 
@@ -60,7 +62,7 @@ export async function runBackgroundTasks(b: BackgroundContext, tasks: Json | nul
     const refused = taskRefusal(b.ctx, kind, body);
     if (refused) return refused;
     try {
-      return await runTask(b.ctx, b.catalog, kind, body, b.user, { credentials: b.credentials });
+      return await runTask(b.ctx, b.catalog, kind, body, b.user, { credentials: b.credentials, metadata: b.metadata });
     } catch {
       return null;
     }

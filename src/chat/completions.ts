@@ -37,12 +37,14 @@ async function check(ctx: AppContext, catalog: ModelCatalog, body: Json, user: U
   delete body.model_item;
   const tasks = isRecord(body.background_tasks) ? body.background_tasks : null;
   delete body.background_tasks;
-  if (modelItem.direct) throw new HttpError(400, "Direct connections are not supported by this server");
-  const model = typeof modelId === "string" ? byId.get(modelId) : undefined;
-  if (!model || !(await catalog.canUse(user, model))) throw new HttpError(400, "Model not found");
+  const direct = Boolean(modelItem.direct);
+  if (direct && !ctx.config.get("ENABLE_DIRECT_CONNECTIONS")) throw new HttpError(400, "Direct connections are disabled");
+  // A direct model is the user's own endpoint, described by the browser: nothing to look up.
+  const model = direct ? modelItem : typeof modelId === "string" ? byId.get(modelId) : undefined;
+  if (!model || !(direct || (await catalog.canUse(user, model)))) throw new HttpError(400, "Model not found");
 
   // The model row's stream settings; the cached rows are fresh enough for these.
-  const rowParams = catalog.rowById(modelId as string)?.params ?? {};
+  const rowParams = (direct ? null : catalog.rowById(modelId as string)?.params) ?? {};
   const params = isRecord(body.params) ? body.params : {};
   const metadata: ChatMetadata = {
     user_id: user.id,
@@ -56,7 +58,7 @@ async function check(ctx: AppContext, catalog: ModelCatalog, body: Json, user: U
     features: body.features ?? {},
     variables: body.variables ?? {},
     model,
-    direct: false,
+    direct,
     params: {
       stream_delta_chunk_size: rowParams.stream_delta_chunk_size || params.stream_delta_chunk_size,
       reasoning_tags: rowParams.reasoning_tags ?? params.reasoning_tags,

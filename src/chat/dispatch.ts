@@ -7,10 +7,11 @@ import { ollamaResponseToOpenAI, openaiPayloadToOllama } from "../ollama/convert
 import type { CallerCredentials } from "../openai/connections";
 import { openaiChatCompletion, type Caller } from "../openai/completions";
 import { isRecord, type Json } from "./payload";
+import { directCompletion } from "./direct";
+import { ChatError } from "./errors";
 import type { UpstreamReply } from "./reply";
 
-/** A failure the reference raises as a bare Exception (its text becomes the detail). */
-export class ChatError extends Error {}
+export { ChatError } from "./errors";
 
 export interface DispatchOptions {
   credentials?: CallerCredentials;
@@ -25,6 +26,7 @@ export async function dispatchCompletion(
   user: Caller & { role: string },
   options: DispatchOptions = {},
 ): Promise<UpstreamReply> {
+  if (isRecord(form.metadata) && form.metadata.direct) return directCompletion(ctx, form, form.metadata);
   const bypass = options.bypassFilter || catalog.settings.bypassModelAccess;
   const { byId } = catalog.current();
   const model = byId.get(form.model as string);

@@ -108,7 +108,7 @@ export async function prepareForm(
   }
 
   if (isRecord(form.features) && form.features.web_search) {
-    files = [...files, ...(await searchTheWeb(ctx, catalog, form, user, question ?? "", hooks))];
+    files = [...files, ...(await searchTheWeb(ctx, catalog, form, user, question ?? "", metadata, hooks))];
   }
 
   for (const key of ["variables", "features", "tool_ids", "files"]) delete form[key];
@@ -118,7 +118,7 @@ export async function prepareForm(
   const events: Json[] = [];
   if (files.length > 0) {
     const allFull = files.every((f) => f.context === "full");
-    let queries = allFull ? [] : ((await generateQueries(ctx, catalog, form, user, "retrieval", hooks.credentials)) ?? []);
+    let queries = allFull ? [] : ((await generateQueries(ctx, catalog, form, user, "retrieval", { credentials: hooks.credentials, metadata })) ?? []);
     if (queries.length === 0) queries = [question ?? ""];
     if (!allFull) hooks.status?.({ action: "queries_generated", queries, done: false });
     try {

@@ -1,8 +1,7 @@
 // Search queries from the task model (generate_queries), for retrieval and for web search.
 import type { AppContext } from "../context";
 import type { ModelCatalog } from "../models/catalog";
-import type { CallerCredentials } from "../openai/connections";
-import { completionObject, runTask, type TaskCaller } from "../tasks/generate";
+import { completionObject, runTask, type TaskCaller, type TaskOptions } from "../tasks/generate";
 import { taskRefusal } from "../tasks/routes";
 import { isRecord, type Json } from "./payload";
 
@@ -13,11 +12,11 @@ export async function generateQueries(
   form: Json,
   user: TaskCaller,
   type: "retrieval" | "web_search",
-  credentials?: CallerCredentials,
+  options: TaskOptions = {},
 ): Promise<string[] | null> {
   const request = { model: form.model, messages: form.messages, type };
   try {
-    const outcome = taskRefusal(ctx, "queries", request) ?? (await runTask(ctx, catalog, "queries", request, user, { credentials }));
+    const outcome = taskRefusal(ctx, "queries", request) ?? (await runTask(ctx, catalog, "queries", request, user, options));
     if (!("status" in outcome) || outcome.status >= 400) return null;
     const parsed = completionObject(outcome);
     if (parsed) return Array.isArray(parsed.queries) ? parsed.queries.map(String) : [];

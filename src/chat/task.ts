@@ -178,7 +178,7 @@ async function afterDone(input: ChatTaskInput, done: { content: string; title: s
   if (chatId === "local") return;
   void notifyUserWebhook(ctx, user, chatId, done.title, done.content).catch(() => {});
   await runBackgroundTasks(
-    { ctx, catalog, chats: runtime.chats, user, chatId, messageId: metadata.message_id as string, credentials: input.credentials, emit },
+    { ctx, catalog, chats: runtime.chats, user, chatId, messageId: metadata.message_id as string, credentials: input.credentials, metadata, emit },
     input.tasks,
   ).catch((error) => ctx.log.warn("background tasks failed", error));
 }

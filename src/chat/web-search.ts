@@ -17,11 +17,12 @@ export async function searchTheWeb(
   form: Json,
   user: UserRow,
   question: string,
+  metadata: Json,
   hooks: PipelineHooks,
 ): Promise<Json[]> {
   const status = (data: Json) => hooks.status?.({ action: "web_search", ...data });
   status({ description: "Searching the web", done: false });
-  let queries = (await generateQueries(ctx, catalog, form, user, "web_search", hooks.credentials)) ?? [question];
+  let queries = (await generateQueries(ctx, catalog, form, user, "web_search", { credentials: hooks.credentials, metadata })) ?? [question];
   if (queries.length === 1 && queries[0]?.trim() === "") queries = [question];
   if (queries.length === 0) {
     status({ description: "No search query generated", done: true });

@@ -123,7 +123,9 @@ export async function runTask(
   user: TaskCaller,
   options: TaskOptions = {},
 ): Promise<TaskOutcome> {
-  const { byId } = await catalog.models({ user });
+  // A chat with a direct connection runs its tasks on that same connection, as the reference does.
+  const direct = options.metadata?.direct && isRecord(options.metadata.model) ? options.metadata.model : null;
+  const byId = direct ? new Map([[String(direct.id), direct]]) : (await catalog.models({ user })).byId;
   const modelId = form.model;
   if (typeof modelId !== "string" || !byId.has(modelId)) throw new HttpError(404, "Model not found");
   const chosen = kind === "moa" ? modelId : taskModelId(ctx, modelId, byId);
