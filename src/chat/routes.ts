@@ -10,7 +10,7 @@ import { chatCompletion } from "./completions";
 import { embeddings } from "./embeddings";
 import { chatRuntime, chatStore, provideChatRuntime } from "./ports";
 import { repositoryChatStore } from "./store";
-import { queryFlag, readJsonObject } from "./payload";
+import { isRecord, queryFlag, readJsonObject } from "./payload";
 import { taskOwners } from "./owners";
 
 export function chatRoutes(ctx: AppContext) {
@@ -48,9 +48,12 @@ export function chatRoutes(ctx: AppContext) {
       "/api/chat/completed",
       async ({ request, user }) => {
         const body = await readJsonObject(request);
+        const modelItem = isRecord(body.model_item) ? body.model_item : {};
         delete body.model_item;
+        // A direct connection's model is known only to the browser that sends it.
+        const direct = Boolean(modelItem.direct) && modelItem.id === body.model;
         const { byId } = await catalog.models({ user });
-        if (typeof body.model !== "string" || !byId.has(body.model)) throw new HttpError(400, "Model not found");
+        if (typeof body.model !== "string" || !(direct || byId.has(body.model))) throw new HttpError(400, "Model not found");
         return body;
       },
       { auth: "verified", parse: "none", ...tag },

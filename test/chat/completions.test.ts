@@ -215,6 +215,8 @@ for (const dialect of dialects) {
       expect([res.status, res.body]).toEqual([200, rest]);
       const unknown = await post("/api/chat/completed", { model: "nope", messages: [] });
       expect([unknown.status, unknown.body.detail]).toEqual([400, "Model not found"]);
+      const direct = { model: "mine.tiny", messages: [], model_item: { id: "mine.tiny", direct: true } };
+      expect((await post("/api/chat/completed", direct)).body).toEqual({ model: "mine.tiny", messages: [] });
     });
 
     test("embeddings go to the model's connection", async () => {

@@ -28,6 +28,8 @@ export interface FakeOpenAIOptions {
   /** Answer chat completions with this status and JSON body. */
   error?: { status: number; body: unknown };
   usage?: boolean;
+  /** Answer browsers' cross-origin requests (CORS), as an endpoint used by a direct connection must. */
+  cors?: boolean;
   /** An `{"error": …}` line sent after the text. */
   streamError?: unknown;
 }
@@ -48,6 +50,18 @@ export function chunk(model: string, delta: Record<string, unknown>, finish: str
   return { id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] };
 }
 
+/** With `cors`, a browser page of another origin may call the server (a direct connection). */
+function allowingBrowsers(options: FakeOpenAIOptions, handle: (request: Request) => Promise<Response>) {
+  const headers = { "access-control-allow-origin": "*", "access-control-allow-headers": "authorization, content-type", "access-control-allow-methods": "GET, POST" };
+  return async (request: Request): Promise<Response> => {
+    if (!options.cors) return handle(request);
+    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers });
+    const response = await handle(request);
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  };
+}
+
 export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
   const requests: RecordedRequest[] = [];
   const options: FakeOpenAIOptions = { models: [{ id: "gpt-fake" }], tokens: ["Hello", " world", "!"], ...initial };
@@ -57,7 +71,7 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
     port: initial.port ?? 0,
     hostname: "127.0.0.1",
     idleTimeout: 0,
-    async fetch(request) {
+    fetch: allowingBrowsers(options, async (request) => {
       const url = new URL(request.url);
       const text = request.method === "GET" ? "" : await request.text();
       let body: unknown = text;
@@ -125,7 +139,7 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
         return new Response(stream, { headers: { "content-type": "text/event-stream" } });
       }
       return Response.json({ error: { message: `no route ${url.pathname}` } }, { status: 404 });
-    },
+    }),
   });
 
   return {
