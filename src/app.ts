@@ -19,6 +19,7 @@ import { promptsRoutes } from "./prompts/routes";
 import { toolsRoutes } from "./tools/routes";
 import { functionsRoutes } from "./functions/routes";
 import { memoriesRoutes } from "./memories/routes";
+import { utilsRoutes } from "./utils/routes";
 import { notesRoutes } from "./notes/routes";
 import { channelsRoutes } from "./channels/routes";
 import { systemRoutes } from "./system/routes";
@@ -53,6 +54,7 @@ export function createApp(ctx: AppContext) {
     .use(toolsRoutes(ctx))
     .use(functionsRoutes(ctx))
     .use(memoriesRoutes(ctx))
+    .use(utilsRoutes(ctx))
     .use(notesRoutes(ctx))
     .use(channelsRoutes(ctx))
     .use(filesRoutes(ctx))
