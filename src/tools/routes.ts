@@ -4,12 +4,11 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
-import { hasAccess } from "../core/access";
-import { accessControlView, adminBypassEnabled, callerOf, ownersById, type Caller } from "../core/caller";
+import { accessControlView, adminBypassEnabled, callerOf, ownersById } from "../core/caller";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import type { UserRow } from "../users/repository";
 import { listAllTools, listToolsFor, readTool, type ToolRow } from "./repository";
-import { connectionConfig, toolServerConnections, toolServersFor, type ToolServerData } from "./servers";
+import { mayUseServer, serverAccessControl, toolServersFor, type ToolServerData } from "./servers";
 import { isRecord } from "./openapi";
 
 /** ToolMeta: only description and manifest (manifest defaults to {}). */
@@ -55,15 +54,6 @@ function toToolResponse(row: ToolRow) {
  */
 export function declaresUserValves(content: string): boolean {
   return /^[ \t]+class[ \t]+UserValves\b/m.test(content);
-}
-
-/** The access_control of a server's connection (null = every verified user may use it). */
-export function serverAccessControl(ctx: AppContext, server: Pick<ToolServerData, "idx">): unknown {
-  return connectionConfig(toolServerConnections(ctx)[server.idx] ?? {}).access_control ?? null;
-}
-
-export function mayUseServer(ctx: AppContext, caller: Caller, server: Pick<ToolServerData, "idx">, bypass: boolean): boolean {
-  return (caller.role === "admin" && bypass) || hasAccess(caller.id, caller.groupIds, "read", serverAccessControl(ctx, server));
 }
 
 /** A tool server as a ToolUserResponse entry (`server:<id>`). */

@@ -7,6 +7,8 @@
 // The URLs come from the admin's settings and may be local (a tool server next to this one), as
 // for the model connections; they still go through safe-fetch for its scheme check and limits.
 import type { AppContext } from "../context";
+import { hasAccess } from "../core/access";
+import type { Caller } from "../core/caller";
 import { safeFetch } from "../core/safe-fetch";
 import { catalogFor } from "../models/catalog";
 import { isRecord, openapiToToolSpecs, type Json, type ToolSpec } from "./openapi";
@@ -47,6 +49,15 @@ export function connectionType(connection: ToolServerConnection): string {
 export function serverId(connection: ToolServerConnection, idx: number): string {
   const id = connectionInfo(connection).id;
   return id ? String(id) : String(idx);
+}
+
+/** The access_control of a server's connection (null = every verified user may use it). */
+export function serverAccessControl(ctx: AppContext, server: Pick<ToolServerData, "idx">): unknown {
+  return connectionConfig(toolServerConnections(ctx)[server.idx] ?? {}).access_control ?? null;
+}
+
+export function mayUseServer(ctx: AppContext, caller: Caller, server: Pick<ToolServerData, "idx">, bypass: boolean): boolean {
+  return (caller.role === "admin" && bypass) || hasAccess(caller.id, caller.groupIds, "read", serverAccessControl(ctx, server));
 }
 
 /** get_tool_server_url: a path with "://" is a whole URL; otherwise it is appended to the base. */
