@@ -83,7 +83,7 @@ export function toolsRoutes(ctx: AppContext) {
     .get(
       "/",
       async ({ user }) => {
-        const [rows, servers, caller] = await Promise.all([rowsFor(user, "read"), toolServersFor(ctx).list(), callerOf(ctx, user)]);
+        const [rows, servers] = await Promise.all([rowsFor(user, "read"), toolServersFor(ctx).list()]);
         const owners = await ownersById(ctx.db, rows.map((r) => r.user_id));
         const tools: unknown[] = rows.map((row) => {
           const model = toToolModel(row);
@@ -95,7 +95,8 @@ export function toolsRoutes(ctx: AppContext) {
             has_user_valves: declaresUserValves(row.content),
           };
         });
-        for (const server of servers) if (mayUseServer(ctx, caller, server, bypass)) tools.push(serverEntry(ctx, server));
+        const caller = servers.length > 0 ? await callerOf(ctx, user) : null;
+        for (const server of servers) if (caller && mayUseServer(ctx, caller, server, bypass)) tools.push(serverEntry(ctx, server));
         return tools;
       },
       { auth: "verified", detail: { tags: ["tools"] } },
