@@ -1,19 +1,21 @@
 // The part of process_chat_payload this backend runs before calling the model: the request's
 // `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
 // system prompt and files are added, the user's memories are recalled (features.memory), the web
-// is searched (features.web_search), the model's knowledge and the attached files are searched
-// (RAG), and Open WebUI's own keys are taken out of the body.
+// is searched (features.web_search), the tool servers named in `tool_ids` are called (default
+// function calling) or offered to the model (native), the model's knowledge and the attached
+// files are searched (RAG), and Open WebUI's own keys are taken out of the body.
 import type { AppContext } from "../context";
 import { getFolder } from "../folders/repository";
 import type { ModelCatalog } from "../models/catalog";
 import type { CallerCredentials } from "../openai/connections";
-import { applyRagTemplate, retrieveSources, type FileItem } from "../retrieval/chat";
+import { applyRagTemplate, contextBlock, retrieveSources, type FileItem, type Source } from "../retrieval/chat";
 import { lastUserMessage, type TemplateUser } from "../tasks/prompt";
 import type { UserRow } from "../users/repository";
 import type { ChatStore } from "./ports";
 import { userContext } from "../memories/vectors";
 import { generateQueries } from "./queries";
 import { searchTheWeb } from "./web-search";
+import { defaultToolCalling, resolveChatTools, toolPayload, type ChatTools } from "./tools";
 import { addOrUpdateSystemMessage, applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
 
 export interface ChatMetadata extends Json {
@@ -28,6 +30,8 @@ export interface ChatMetadata extends Json {
 export interface PipelineHooks {
   /** A `status` event for the message (socket path only). */
   status?(data: Json): void;
+  /** `files` / `embeds` of tool results for the message (socket path only). */
+  event?(type: "files" | "embeds", items: unknown[]): void;
   credentials?: CallerCredentials;
 }
 
@@ -35,6 +39,8 @@ export interface Prepared {
   form: Json;
   /** Events computed before the model answers (`{sources}`), sent ahead of the reply. */
   events: Json[];
+  /** Native function calling: the tools offered upstream as `form.tools`, run when the reply calls them. */
+  tools: ChatTools | null;
 }
 
 async function folderData(ctx: AppContext, folderId: string, userId: string): Promise<Json | null> {
@@ -111,11 +117,26 @@ export async function prepareForm(
     files = [...files, ...(await searchTheWeb(ctx, catalog, form, user, question ?? "", metadata, hooks))];
   }
 
+  const toolIds = Array.isArray(form.tool_ids) ? form.tool_ids.filter((id): id is string => typeof id === "string") : [];
   for (const key of ["variables", "features", "tool_ids", "files"]) delete form[key];
   files = dedupe(files);
   metadata.files = files.length ? files : null;
 
+  let tools: ChatTools | null = null;
+  const sources: Source[] = [];
+  if (toolIds.length > 0) {
+    const resolved = await resolveChatTools(ctx, toolIds, user, hooks.credentials);
+    if (resolved.size > 0 && metadata.params.function_calling === "native") {
+      form.tools = toolPayload(resolved);
+      tools = resolved;
+    } else if (resolved.size > 0) {
+      const found = await defaultToolCalling(ctx, catalog, form, user, resolved, metadata, hooks);
+      sources.push(...(found as unknown as Source[]));
+    }
+  }
+
   const events: Json[] = [];
+  const cited = [...sources];
   if (files.length > 0) {
     const allFull = files.every((f) => f.context === "full");
     let queries = allFull ? [] : ((await generateQueries(ctx, catalog, form, user, "retrieval", { credentials: hooks.credentials, metadata })) ?? []);
@@ -124,16 +145,18 @@ export async function prepareForm(
     try {
       const rag = await retrieveSources(ctx, user, files as FileItem[], messages, { queries });
       hooks.status?.({ action: "sources_retrieved", count: rag.count, done: true });
-      if (rag.context) {
-        if (question === null) throw new Error("No user message found");
-        form.messages = applyRagTemplate(ctx, messages, rag.context);
-      }
-      if (rag.sources.length > 0) events.push({ sources: rag.sources });
+      sources.push(...rag.all);
+      cited.push(...rag.sources);
     } catch (error) {
-      if (error instanceof Error && error.message === "No user message found") throw error;
       ctx.log.warn("retrieval for a chat failed", error);
     }
   }
+  if (sources.length > 0) {
+    if (question === null) throw new Error("No user message found");
+    const { context } = contextBlock(sources);
+    if (context) form.messages = applyRagTemplate(ctx, messages, context);
+  }
+  if (cited.length > 0) events.push({ sources: cited });
   if (knowledge) hooks.status?.({ action: "knowledge_search", query: question, done: true, hidden: true });
-  return { form, events };
+  return { form, events, tools };
 }

@@ -1,11 +1,13 @@
 // The assistant message as it streams in: text, reasoning (from `reasoning_content` deltas or
-// <think>-style tags) and solution blocks, serialized the way Open WebUI stores and renders it
-// (`<details type="reasoning" …>`).
+// <think>-style tags), solution and tool-call blocks, serialized the way Open WebUI stores and
+// renders it (`<details type="reasoning" …>`, `<details type="tool_calls" …>`).
 //
 // Cost per token is constant: text is appended, tags are looked for only in a short window at
 // the end, and what the browser already has is tracked, so plain text goes out as an appended
 // delta. Only a change of structure (a reasoning block growing or closing) needs the whole text,
 // which the caller sends at a bounded rate.
+
+import { htmlEscape, pythonJsonDumps } from "../core/python-json";
 
 export type TagPair = readonly [string, string];
 
@@ -45,7 +47,15 @@ interface TaggedBlock {
   duration?: number;
 }
 
-type Block = TextBlock | TaggedBlock;
+/** One round of native tool calls and, once they ran, their results. */
+interface ToolCallsBlock {
+  type: "tool_calls";
+  calls: Json[];
+  results: Json[] | null;
+}
+
+type Block = TextBlock | TaggedBlock | ToolCallsBlock;
+type Json = Record<string, unknown>;
 
 export type Update = { kind: "append"; text: string } | { kind: "replace"; content: string };
 
@@ -67,6 +77,17 @@ export function splitLines(text: string): string[] {
   const lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
   if (/(\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])$/.test(text)) lines.pop();
   return lines;
+}
+
+const fn = (call: Json) => (typeof call.function === "object" && call.function !== null ? (call.function as Json) : {});
+const attr = (value: unknown, ensureAscii = true) => htmlEscape(pythonJsonDumps(value, ensureAscii));
+
+/** A tool call as Open WebUI shows it: executing, or done with its result. */
+function toolCallDetails(call: Json, result: Json | undefined, leadingBreak: boolean): string {
+  const head = `<details type="tool_calls" done="${result ? "true" : "false"}" id="${call.id ?? ""}" name="${fn(call).name ?? ""}" arguments="${attr(fn(call).arguments ?? "")}"`;
+  if (!result) return `${leadingBreak ? "\n" : ""}${head}>\n<summary>Executing...</summary>\n</details>\n`;
+  const files = result.files ? attr(result.files) : "";
+  return `${head} result="${attr(result.content, false)}" files="${files}" embeds="${attr(result.embeds ?? "")}">\n<summary>Tool Executed</summary>\n</details>\n`;
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -147,12 +168,13 @@ export class ReplyBuilder {
   addContent(text: string): void {
     if (!text) return;
     const current = this.last;
-    if (current.type === "reasoning" && current.fromDeltas) {
-      this.close(current);
+    if ((current.type === "reasoning" && current.fromDeltas) || current.type === "tool_calls") {
+      if (current.type === "reasoning") this.close(current);
       this.blocks.push(newText());
       this.dirty = true;
     }
     const block = this.last;
+    if (block.type === "tool_calls") return;
     if (block.type === "text") {
       this.appendText(block, text);
       if (this.tagSets.length) this.findStart(block, Math.min(text.length, block.tail.length));
@@ -201,26 +223,44 @@ export class ReplyBuilder {
   }
 
   serialize(): string {
-    let out = "";
+    return serializeBlocks(this.blocks, false);
+  }
+
+  /** Native tool calls the reply made: shown as executing until their results come. */
+  addToolCalls(calls: Json[]): void {
+    this.blocks.push({ type: "tool_calls", calls, results: null });
+    this.dirty = true;
+  }
+
+  /** The results of the last tool calls; the reply goes on in a new text block. */
+  addToolResults(results: Json[]): void {
+    const last = this.last;
+    if (last.type === "tool_calls") last.results = results;
+    this.blocks.push(newText());
+    this.dirty = true;
+  }
+
+  /**
+   * The reply so far as chat messages for the next call (convert_content_blocks_to_messages with
+   * raw text): an assistant message per tool-call round, then the tool results.
+   */
+  toMessages(): Json[] {
+    const messages: Json[] = [];
+    let pending: Block[] = [];
     for (const block of this.blocks) {
-      if (block.type === "text") {
-        const text = pyStrip(block.content);
-        if (text) out += `${text}\n`;
-      } else if (block.type === "reasoning") {
-        const display = splitLines(block.content)
-          .map((line) => (line.startsWith(">") ? line : `> ${line}`))
-          .join("\n");
-        if (out && !out.endsWith("\n")) out += "\n";
-        out +=
-          block.duration !== undefined
-            ? `<details type="reasoning" done="true" duration="${block.duration}">\n<summary>Thought for ${block.duration} seconds</summary>\n${display}\n</details>\n`
-            : `<details type="reasoning" done="false">\n<summary>Thinking…</summary>\n${display}\n</details>\n`;
-      } else {
-        const text = pyStrip(block.content);
-        if (text) out += `${block.type}: ${text}\n`;
+      if (block.type !== "tool_calls") {
+        pending.push(block);
+        continue;
       }
+      messages.push({ role: "assistant", content: serializeBlocks(pending, true), tool_calls: block.calls });
+      for (const result of block.results ?? []) {
+        messages.push({ role: "tool", tool_call_id: result.tool_call_id, content: result.content || "" });
+      }
+      pending = [];
     }
-    return pyStrip(out);
+    const rest = pending.length ? serializeBlocks(pending, true) : "";
+    if (rest) messages.push({ role: "assistant", content: rest });
+    return messages;
   }
 
   private close(block: TaggedBlock): void {
@@ -304,4 +344,40 @@ export class ReplyBuilder {
       if (this.tagSets.length) this.findStart(text, text.tail.length);
     }
   }
+}
+
+/** serialize_content_blocks: `raw` keeps reasoning in its tags and leaves tool calls out (for the model). */
+function serializeBlocks(blocks: Block[], raw: boolean): string {
+  let out = "";
+  for (const block of blocks) {
+    if (block.type === "text") {
+      const text = pyStrip(block.content);
+      if (text) out += `${text}\n`;
+    } else if (block.type === "tool_calls") {
+      if (out && !out.endsWith("\n")) out += "\n";
+      if (raw) continue;
+      const results = block.results;
+      for (const call of block.calls) {
+        const result = results?.find((r) => r.tool_call_id === (call.id ?? ""));
+        out += toolCallDetails(call, result, !results);
+      }
+    } else if (block.type === "reasoning") {
+      if (out && !out.endsWith("\n")) out += "\n";
+      if (raw) {
+        out += `${block.startTag}${block.content}${block.endTag}\n`;
+        continue;
+      }
+      const display = splitLines(block.content)
+        .map((line) => (line.startsWith(">") ? line : `> ${line}`))
+        .join("\n");
+      out +=
+        block.duration !== undefined
+          ? `<details type="reasoning" done="true" duration="${block.duration}">\n<summary>Thought for ${block.duration} seconds</summary>\n${display}\n</details>\n`
+          : `<details type="reasoning" done="false">\n<summary>Thinking…</summary>\n${display}\n</details>\n`;
+    } else {
+      const text = pyStrip(block.content);
+      if (text) out += `${block.type}: ${text}\n`;
+    }
+  }
+  return pyStrip(out);
 }

@@ -56,6 +56,8 @@ export class ReplyStream {
   private pendingDeltas = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly now: () => number;
+  /** Native tool calls of the current upstream answer, merged from their deltas by index. */
+  private toolCalls: Json[] = [];
 
   constructor(
     private readonly sink: StreamSink,
@@ -87,6 +89,7 @@ export class ReplyStream {
     }
     const choice = isRecord(choices[0]) ? choices[0] : {};
     const delta = isRecord(choice.delta) ? choice.delta : {};
+    if (Array.isArray(delta.tool_calls)) this.collectToolCalls(delta.tool_calls);
     const reasoning = delta.reasoning_content || delta.reasoning || delta.thinking;
     if (typeof reasoning === "string") this.builder.addReasoning(reasoning);
     if (typeof delta.content === "string") this.builder.addContent(delta.content);
@@ -120,6 +123,45 @@ export class ReplyStream {
       this.lastReplace = this.now();
       this.replaceGap = Math.max(REPLACE_INTERVAL_MS, (performance.now() - started) * REPLACE_COST_SHARE);
     }
+  }
+
+  /** A tool call's first delta is kept as the call; later ones with its index extend name and arguments. */
+  private collectToolCalls(deltas: unknown[]): void {
+    for (const delta of deltas) {
+      if (!isRecord(delta) || delta.index === undefined || delta.index === null) continue;
+      const known = this.toolCalls.find((call) => call.index === delta.index);
+      const fn = isRecord(delta.function) ? delta.function : {};
+      if (!known) {
+        this.toolCalls.push({ ...delta, function: { ...fn, name: fn.name ?? "", arguments: fn.arguments ?? "" } });
+        continue;
+      }
+      const target = known.function as Json;
+      if (typeof fn.name === "string" && fn.name) target.name = `${target.name}${fn.name}`;
+      if (typeof fn.arguments === "string" && fn.arguments) target.arguments = `${target.arguments}${fn.arguments}`;
+    }
+  }
+
+  /** The tool calls the answer made (they start a new collection for the next answer). */
+  takeToolCalls(): Json[] {
+    const calls = this.toolCalls;
+    this.toolCalls = [];
+    return calls;
+  }
+
+  /** A round of tool calls is shown (executing), then again with their results. */
+  showToolCalls(calls: Json[]): void {
+    this.builder.addToolCalls(calls);
+    this.flush(true);
+  }
+
+  showToolResults(results: Json[]): void {
+    this.builder.addToolResults(results);
+    this.flush(true);
+  }
+
+  /** The reply so far as messages for the model's next turn. */
+  messages(): Json[] {
+    return this.builder.toMessages();
   }
 
   private saveIfDue(): void {

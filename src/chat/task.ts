@@ -17,6 +17,8 @@ import { replyChunks, type UpstreamReply } from "./reply";
 import { DEFAULT_REASONING_TAGS } from "./reply-builder";
 import { ReplyStream, reasoningTagsFrom } from "./stream";
 import { envChunkSize } from "./completions";
+import { runToolRounds } from "./native-tools";
+import type { ChatTools } from "./tools";
 
 export interface ChatTaskInput {
   ctx: AppContext;
@@ -59,6 +61,14 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
     if (!persist) return;
     await runtime.chats.upsertMessage(user.id, chatId, messageId, patch).catch((error) => ctx.log.warn("could not save the reply", error));
   };
+  /** Files and embeds of tool results: sent, and kept on the message ahead of earlier ones. */
+  const saveItems = async (type: "files" | "embeds", items: unknown[]) => {
+    emit({ type, data: { [type]: items } });
+    if (!persist) return;
+    const stored = await runtime.chats.message(user.id, chatId, messageId).catch(() => null);
+    const earlier = stored && Array.isArray(stored[type]) ? (stored[type] as unknown[]) : [];
+    await save({ [type]: [...items, ...earlier] });
+  };
   let statuses = Promise.resolve();
   /** Status events are kept on the message (statusHistory), in order. */
   const appendStatus = (data: Json) =>
@@ -73,11 +83,14 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
       emit({ type: "status", data });
       void appendStatus(data);
     };
-    const { form, events } = await prepareForm(ctx, catalog, input.form, user, metadata, model, runtime.chats, {
+    const { form, events, tools } = await prepareForm(ctx, catalog, input.form, user, metadata, model, runtime.chats, {
       status,
+      event: (type, items) => void saveItems(type, items),
       credentials: input.credentials,
     });
     form.metadata = metadata;
+    // The conversation before the upstream call adds the model's system prompt to it.
+    const native = tools ? { tools, messages: structuredClone(form.messages) as Json[] } : null;
     const reply = await dispatchCompletion(ctx, catalog, form, user, { credentials: input.credentials, signal });
     if (signal.aborted) throw new Stopped();
     await save({ model: modelId });
@@ -88,7 +101,7 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
     const done =
       reply.kind === "json"
         ? await finishWhole(input, reply, emit, save)
-        : await streamReply(input, reply, form, emit, save, signal);
+        : await streamReply(input, reply, form, emit, save, signal, native);
     if (done) await afterDone(input, done, emit);
   } catch (error) {
     if (signal.aborted || error instanceof Stopped) {
@@ -140,6 +153,7 @@ async function streamReply(
   emit: Emit,
   save: Save,
   signal: AbortSignal,
+  native: { tools: ChatTools; messages: Json[] } | null,
 ) {
   const { metadata, runtime } = input;
   const chatId = metadata.chat_id as string;
@@ -159,6 +173,21 @@ async function streamReply(
       stream.handle(chunk);
     }
     if (signal.aborted) throw new Stopped();
+    if (native) {
+      stream.finish();
+      await runToolRounds({
+        ctx: input.ctx,
+        catalog: input.catalog,
+        user: input.user,
+        form,
+        ...native,
+        stream,
+        credentials: input.credentials,
+        signal,
+        save: (content) => save({ content }),
+      });
+      if (signal.aborted) throw new Stopped();
+    }
   } catch (error) {
     const partial = stream.abandon();
     await save({ content: partial });

@@ -1,9 +1,13 @@
 // /api/v1/configs: whole-config import and export, and the admin settings pages for connections,
-// code execution, default models, prompt suggestions and banners — as routers/configs.py.
+// tool servers, code execution, default models, prompt suggestions and banners — as
+// routers/configs.py.
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import type { ConfigKey, ConfigValues } from "../core/config";
+import { HttpError } from "../core/errors";
+import { fetchToolServerSpec, specTimeoutMs, toolServersFor, toolServerUrl } from "../tools/servers";
+import { readToken } from "../core/auth";
 
 const CODE_EXECUTION_KEYS = [
   "ENABLE_CODE_EXECUTION",
@@ -52,6 +56,26 @@ const Banner = t.Object({
   timestamp: t.Integer(),
 });
 
+/** ToolServerConnection: these fields, and any others (info, spec_type, spec …) kept as sent. */
+const ToolServerConnection = t.Object(
+  {
+    url: t.String(),
+    path: t.String(),
+    type: t.Optional(t.Nullable(t.String())),
+    auth_type: t.Nullable(t.String()),
+    key: t.Nullable(t.String()),
+    config: t.Nullable(t.Record(t.String(), t.Any())),
+  },
+  { additionalProperties: t.Unknown() },
+);
+type ToolServerConnectionForm = typeof ToolServerConnection.static;
+
+/** model_dump order: the declared fields first (type defaulting to "openapi"), then the extras. */
+function storedConnection(form: ToolServerConnectionForm): Record<string, unknown> {
+  const { url, path, type, auth_type, key, config, ...extra } = form;
+  return { url, path, type: type === undefined ? "openapi" : type, auth_type, key, config, ...extra };
+}
+
 const Suggestion = t.Object({ title: t.Array(t.String()), content: t.String() });
 
 export function configsRoutes(ctx: AppContext) {
@@ -85,6 +109,30 @@ export function configsRoutes(ctx: AppContext) {
         body: t.Object({ ENABLE_DIRECT_CONNECTIONS: t.Boolean(), ENABLE_BASE_MODELS_CACHE: t.Boolean() }),
         detail: { tags: ["configs"] },
       },
+    )
+    .get("/tool_servers", () => pick(["TOOL_SERVER_CONNECTIONS"]), { auth: "admin", detail: { tags: ["configs"] } })
+    .post(
+      "/tool_servers",
+      async ({ body }) => {
+        await c.set({ TOOL_SERVER_CONNECTIONS: body.TOOL_SERVER_CONNECTIONS.map(storedConnection) });
+        await toolServersFor(ctx).list({ force: true });
+        return pick(["TOOL_SERVER_CONNECTIONS"]);
+      },
+      { auth: "admin", body: t.Object({ TOOL_SERVER_CONNECTIONS: t.Array(ToolServerConnection) }), detail: { tags: ["configs"] } },
+    )
+    .post(
+      "/tool_servers/verify",
+      async ({ body, request }) => {
+        // MCP servers need an MCP client, which this server does not have.
+        if (body.type === "mcp") throw new HttpError(400, "Failed to create MCP client");
+        const token = body.auth_type === "bearer" ? body.key : body.auth_type === "session" ? readToken(request) : null;
+        try {
+          return await fetchToolServerSpec(toolServerUrl(body.url, body.path), token ?? null, specTimeoutMs(ctx.env.raw));
+        } catch {
+          throw new HttpError(400, "Failed to connect to the tool server");
+        }
+      },
+      { auth: "admin", body: ToolServerConnection, detail: { tags: ["configs"] } },
     )
     .get("/code_execution", () => pick(CODE_EXECUTION_KEYS), { auth: "admin", detail: { tags: ["configs"] } })
     .post(

@@ -91,6 +91,7 @@ export const REGISTRY = {
   ENABLE_OLLAMA_API: entry("ollama.enable", bool("ENABLE_OLLAMA_API", true)),
   OLLAMA_BASE_URLS: entry("ollama.base_urls", ollamaBaseUrls),
   OLLAMA_API_CONFIGS: entry("ollama.api_configs", jsonEnv<Record<string, unknown>>("OLLAMA_API_CONFIGS", {})),
+  TOOL_SERVER_CONNECTIONS: entry("tool_server.connections", jsonEnv<unknown[]>("TOOL_SERVER_CONNECTIONS", [])),
   ENABLE_AUTOCOMPLETE_GENERATION: entry("task.autocomplete.enable", bool("ENABLE_AUTOCOMPLETE_GENERATION", false)),
   ENABLE_CODE_EXECUTION: entry("code_execution.enable", bool("ENABLE_CODE_EXECUTION", true)),
   CODE_EXECUTION_ENGINE: entry("code_execution.engine", text("CODE_EXECUTION_ENGINE", "pyodide")),

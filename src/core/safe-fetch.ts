@@ -17,7 +17,10 @@ export interface SafeFetchOptions {
   headers?: Record<string, string>;
   body?: string;
   maxRedirects?: number;
-  timeoutMs?: number;
+  /** "manual": a redirect is answered as it came instead of being followed. */
+  redirect?: "follow" | "manual";
+  /** Whole-fetch limit (default 15 s); null = none. */
+  timeoutMs?: number | null;
   /** The body is cut off (and the fetch fails) past this many bytes. */
   maxBytes?: number;
   /** Replaceable in tests: host name → addresses. */
@@ -90,14 +93,14 @@ export async function checkUrl(raw: string, options: SafeFetchOptions = {}): Pro
 /** Fetches `raw`, re-checking the target of every redirect; the whole body is read (bounded). */
 export async function safeFetch(raw: string, options: SafeFetchOptions = {}): Promise<SafeFetchResult> {
   const maxRedirects = options.maxRedirects ?? 5;
-  const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000);
+  const signal = options.timeoutMs === null ? undefined : AbortSignal.timeout(options.timeoutMs ?? 15_000);
   let url = await checkUrl(raw, options);
   let method = options.method ?? "GET";
   let body = options.body;
   for (let hop = 0; ; hop++) {
     const response = await fetch(url, { method, headers: options.headers, body, redirect: "manual", signal });
     const location = response.headers.get("location");
-    if (REDIRECTS.has(response.status) && location) {
+    if (REDIRECTS.has(response.status) && location && options.redirect !== "manual") {
       await response.body?.cancel().catch(() => {});
       if (hop >= maxRedirects) throw new UnsafeUrlError("Too many redirects");
       url = await checkUrl(new URL(location, url).toString(), options);

@@ -50,6 +50,8 @@ export interface ChatMessage {
 
 export interface RetrievedSources {
   sources: Source[];
+  /** Every source, also those without a name or id (they still count in the context). */
+  all: Source[];
   /** `<source id="1" name="...">text</source>` lines for the RAG template; "" when nothing was found. */
   context: string;
   queries: string[];
@@ -158,6 +160,7 @@ export async function retrieveSources(
   const { context, count } = contextBlock(sources);
   return {
     sources: sources.filter((s) => s.source.name || s.source.id),
+    all: sources,
     context,
     queries,
     count,
@@ -203,7 +206,8 @@ function promptVariables(template: string): string {
     .replaceAll("{{CURRENT_TIMEZONE}}", Intl.DateTimeFormat().resolvedOptions().timeZone);
 }
 
-function contextBlock(sources: Source[]): { context: string; count: number } {
+/** The sources as numbered `<source>` lines, one id per distinct source (get_sources_from_items). */
+export function contextBlock(sources: Source[]): { context: string; count: number } {
   const ids = new Map<string, number>();
   let context = "";
   for (const source of sources) {

@@ -90,3 +90,15 @@ export const MOA_TEMPLATE = `Several assistants answered the user's question "{{
 Combine them into one answer that is better than each of them: keep what is correct and useful, drop what is wrong or repeated, and write it clearly in your own words. Do not mention the individual answers.
 
 Answers: {{responses}}`;
+
+export const TOOLS_FUNCTION_CALLING_TEMPLATE = `You can call the tools described here (JSON, one entry per tool, with its parameters as a JSON schema):
+{{TOOLS}}
+
+Decide which of these tools, if any, must be called to answer the user's latest query, and with which arguments.
+
+Rules:
+- Only call a tool whose description fits the query; fill its required parameters from the conversation.
+- If no tool fits, call none and give an empty list.
+- Answer with one JSON object and nothing else, exactly like:
+{"tool_calls": [{"name": "tool_name", "parameters": {"parameter": "value"}}]}
+- With no tool to call, answer exactly: {"tool_calls": []}`;

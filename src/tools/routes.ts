@@ -1,5 +1,6 @@
-// /api/v1/tools, read side: the tool table with Open WebUI's access control, as routers/tools.py
-// of 0.6.32. Creating, changing and running tools (Python plugins) and their valves are absent.
+// /api/v1/tools, read side: the tool table and the admin's OpenAPI tool servers with Open WebUI's
+// access control, as routers/tools.py of 0.6.32. Creating, changing and running tools (Python
+// plugins) and their valves are absent.
 import { Elysia } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
@@ -7,6 +8,8 @@ import { accessControlView, adminBypassEnabled, callerOf, ownersById } from "../
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import type { UserRow } from "../users/repository";
 import { listAllTools, listToolsFor, readTool, type ToolRow } from "./repository";
+import { mayUseServer, serverAccessControl, toolServersFor, type ToolServerData } from "./servers";
+import { isRecord } from "./openapi";
 
 /** ToolMeta: only description and manifest (manifest defaults to {}). */
 function toolMeta(meta: unknown) {
@@ -53,6 +56,22 @@ export function declaresUserValves(content: string): boolean {
   return /^[ \t]+class[ \t]+UserValves\b/m.test(content);
 }
 
+/** A tool server as a ToolUserResponse entry (`server:<id>`). */
+function serverEntry(ctx: AppContext, server: ToolServerData) {
+  const info = isRecord(server.openapi.info) ? server.openapi.info : {};
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    id: `server:${server.id}`,
+    user_id: `server:${server.id}`,
+    name: typeof info.title === "string" ? info.title : "Tool Server",
+    meta: { description: typeof info.description === "string" ? info.description : "", manifest: {} },
+    access_control: accessControlView(serverAccessControl(ctx, server)),
+    updated_at: now,
+    created_at: now,
+    user: null,
+  };
+}
+
 export function toolsRoutes(ctx: AppContext) {
   const bypass = adminBypassEnabled(ctx);
   const seesAll = (user: UserRow) => user.role === "admin" && bypass;
@@ -64,10 +83,9 @@ export function toolsRoutes(ctx: AppContext) {
     .get(
       "/",
       async ({ user }) => {
-        // Tool servers from TOOL_SERVER_CONNECTIONS are not merged in: none can be configured here.
-        const rows = await rowsFor(user, "read");
+        const [rows, servers] = await Promise.all([rowsFor(user, "read"), toolServersFor(ctx).list()]);
         const owners = await ownersById(ctx.db, rows.map((r) => r.user_id));
-        return rows.map((row) => {
+        const tools: unknown[] = rows.map((row) => {
           const model = toToolModel(row);
           return {
             ...toToolResponse(row),
@@ -77,6 +95,9 @@ export function toolsRoutes(ctx: AppContext) {
             has_user_valves: declaresUserValves(row.content),
           };
         });
+        const caller = servers.length > 0 ? await callerOf(ctx, user) : null;
+        for (const server of servers) if (caller && mayUseServer(ctx, caller, server, bypass)) tools.push(serverEntry(ctx, server));
+        return tools;
       },
       { auth: "verified", detail: { tags: ["tools"] } },
     )

@@ -1,5 +1,5 @@
 // A small OpenAI-compatible server on loopback for tests and benchmarks: /models,
-// /chat/completions (JSON or SSE, with reasoning deltas, errors and failures mid-stream),
+// /chat/completions (JSON or SSE, with reasoning deltas, tool calls, errors and failures mid-stream),
 // /embeddings and /audio/speech. Every request is recorded.
 
 export interface RecordedRequest {
@@ -32,6 +32,17 @@ export interface FakeOpenAIOptions {
   cors?: boolean;
   /** An `{"error": …}` line sent after the text. */
   streamError?: unknown;
+  /**
+   * Tool calls the reply makes, after its text, for one request (streamed as delta.tool_calls
+   * with the arguments split over two chunks); undefined or empty = none.
+   */
+  toolCalls?: (body: Record<string, any>) => FakeToolCall[] | undefined;
+}
+
+export interface FakeToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 export interface FakeOpenAI {
@@ -102,21 +113,30 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
         const payload = (body ?? {}) as Record<string, any>;
         const model = String(payload.model ?? "gpt-fake");
         const tokens = options.reply?.(payload) ?? options.tokens ?? [];
+        const calls = options.toolCalls?.(payload) ?? [];
         if (!payload.stream) {
+          const toolCalls = calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } }));
+          const message = { role: "assistant", content: tokens.join(""), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };
           return Response.json({
             id: "chatcmpl-fake",
             object: "chat.completion",
             created: 1,
             model,
-            choices: [{ index: 0, message: { role: "assistant", content: tokens.join("") }, finish_reason: "stop" }],
+            choices: [{ index: 0, message, finish_reason: toolCalls.length ? "tool_calls" : "stop" }],
             usage: { prompt_tokens: 3, completion_tokens: tokens.length, total_tokens: 3 + tokens.length },
           });
         }
         const chunks: unknown[] = [chunk(model, { role: "assistant", content: "" })];
         for (const r of options.reasoning ?? []) chunks.push(chunk(model, { reasoning_content: r }));
         for (const t of tokens) chunks.push(chunk(model, { content: t }));
+        calls.forEach((c, index) => {
+          const half = Math.floor(c.arguments.length / 2);
+          chunks.push(chunk(model, { tool_calls: [{ index, id: c.id, type: "function", function: { name: c.name, arguments: "" } }] }));
+          chunks.push(chunk(model, { tool_calls: [{ index, function: { arguments: c.arguments.slice(0, half) } }] }));
+          chunks.push(chunk(model, { tool_calls: [{ index, function: { arguments: c.arguments.slice(half) } }] }));
+        });
         if (options.streamError) chunks.push({ error: options.streamError });
-        chunks.push(chunk(model, {}, "stop"));
+        chunks.push(chunk(model, {}, calls.length ? "tool_calls" : "stop"));
         if (options.usage) chunks.push({ ...chunk(model, {}), choices: [], usage: { prompt_tokens: 3, completion_tokens: tokens.length } });
         let i = 0;
         const stream = new ReadableStream<Uint8Array>({
