@@ -153,7 +153,7 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
       await page.getByText("API keys").locator("xpath=..").getByRole("button", { name: "Show" }).click();
       // Shown masked, in an input that holds it.
       await eventually(
-        () => page.locator("input").evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value)),
+        () => page.locator("input").evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value)),
         (values) => values.includes(key.api_key),
       );
       await closeUserSettings(page);
@@ -178,7 +178,8 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
       const config = await api("/api/v1/auths/admin/config");
       expect(config.ENABLE_SIGNUP).toBe(true);
       expect(config.DEFAULT_USER_ROLE).toBe("user");
-      expect((await (await fetch(`${server.url}/api/config`)).json()).features.enable_signup).toBe(true);
+      const publicConfig = (await (await fetch(`${server.url}/api/config`)).json()) as { features: { enable_signup: boolean } };
+      expect(publicConfig.features.enable_signup).toBe(true);
     });
 
     await step(page, "settings-06-admin-connections", async () => {
@@ -193,7 +194,7 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
       expect(config.OLLAMA_BASE_URLS).toContain(ollama.url);
       await page.reload();
       await page.getByText("Manage Ollama API Connections").waitFor();
-      const shown = await page.locator("input").evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
+      const shown = await page.locator("input").evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
       expect(shown).toContain(ollama.url);
       await page.goto(`${server.url}/`);
       await page.locator("#model-selector-0-button").click();
