@@ -22,7 +22,7 @@ async function openUserSettings(page: Page, tab: string) {
 
 /** Hits the page's Save and waits for the "saved" toast. */
 async function saveSettings(page: Page) {
-  await page.evaluate(() => document.querySelectorAll("li[data-sonner-toast]").forEach((toast) => toast.setAttribute("data-seen", "")));
+  await page.locator("li[data-sonner-toast]").evaluateAll((toasts) => toasts.forEach((toast) => toast.setAttribute("data-seen", "")));
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.locator("li[data-sonner-toast]:not([data-seen])", { hasText: "Settings saved successfully!" }).first().waitFor();
 }
