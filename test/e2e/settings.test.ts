@@ -128,7 +128,7 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
       await openUserSettings(page, "General");
       await fieldShows(page.getByPlaceholder("Enter system prompt here"), "You answer like a pirate.");
       await page.getByRole("tab", { name: "Interface" }).click();
-      expect(await page.getByRole("switch", { name: "Widescreen Mode" }).getAttribute("aria-checked")).toBe("true");
+      await eventually(() => page.getByRole("switch", { name: "Widescreen Mode" }).getAttribute("aria-checked"), (checked) => checked === "true");
       await closeUserSettings(page);
     });
 
