@@ -233,5 +233,5 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
 
     const noKeyYet = (problem: string, index: number) => index < keyCreated && problem.includes("404") && problem.includes("/api/v1/auths/api_key");
     expect(session.problems.filter((problem, index) => !noKeyYet(problem, index))).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 });
