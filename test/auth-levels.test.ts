@@ -13,6 +13,8 @@ const ROUTES: [string, string, Level][] = [
   ["GET", "/api/config", "public"],
   ["GET", "/manifest.json", "public"],
   ["GET", "/opensearch.xml", "public"],
+  ["GET", "/api/webhook", "admin"],
+  ["POST", "/api/webhook", "admin"],
   ["GET", "/api/v1/auths/", "any"],
   ["POST", "/api/v1/auths/update/profile", "verified"],
   ["POST", "/api/v1/auths/update/password", "any"],

@@ -1,5 +1,5 @@
 // Routes Open WebUI defines directly in main.py that belong to the foundation.
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { authGuard } from "../core/auth";
 import { notFound } from "../core/errors";
 import type { AppContext } from "../context";
@@ -39,6 +39,16 @@ export function systemRoutes(ctx: AppContext) {
         return appConfigJson(ctx, user);
       },
       { optionalAuth: true, detail: { tags: ["system"] } },
+    )
+    // The admin's sign-up webhook (Admin → Settings → General), read by auths/webhook.ts.
+    .get("/api/webhook", () => ({ url: ctx.config.get("WEBHOOK_URL") }), { auth: "admin", detail: { tags: ["system"] } })
+    .post(
+      "/api/webhook",
+      async ({ body }) => {
+        await ctx.config.set({ WEBHOOK_URL: body.url });
+        return { url: ctx.config.get("WEBHOOK_URL") };
+      },
+      { auth: "admin", body: t.Object({ url: t.String() }), detail: { tags: ["system"] } },
     )
     .get("/manifest.json", () => manifest(ctx), { detail: { tags: ["system"] } })
     .get("/opensearch.xml", () => opensearch(ctx), { detail: { tags: ["system"] } })

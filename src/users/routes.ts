@@ -98,26 +98,29 @@ export function usersRoutes(ctx: AppContext) {
       async ({ user }) => {
         const row = await findUserById(ctx.db, user.id);
         if (!row) throw badRequest(ERROR_MESSAGES.USER_NOT_FOUND);
-        return row.settings ?? null;
+        return withUi(row.settings);
       },
       { auth: "verified", detail: { tags: ["users"] } },
     )
     .post(
       "/user/settings/update",
       async ({ body, user }) => {
-        const settings = { ...body, ui: { ...(body.ui ?? {}) } } as Record<string, unknown> & { ui: Record<string, unknown> };
-        if (user.role !== "admin" && "toolServers" in settings.ui) {
+        // `ui` may be null, as the reference's model allows; a missing one is saved as {}.
+        const settings = { ...body, ui: body.ui === null ? null : { ...(body.ui ?? {}) } } as Record<string, unknown> & {
+          ui: Record<string, unknown> | null;
+        };
+        if (user.role !== "admin" && settings.ui && "toolServers" in settings.ui) {
           const permissions = await effectivePermissions(ctx, user.id);
           if (!permissions.features?.direct_tool_servers) delete settings.ui.toolServers;
         }
         const saved = await mergeUserJson(ctx.db, user.id, "settings", (current) => ({ ...current, ...settings }));
         if (!saved) throw badRequest(ERROR_MESSAGES.USER_NOT_FOUND);
         ctx.auth.forget(user.id);
-        return saved;
+        return withUi(saved);
       },
       {
         auth: "verified",
-        body: t.Object({ ui: t.Optional(t.Record(t.String(), t.Unknown())) }, { additionalProperties: t.Unknown() }),
+        body: t.Object({ ui: t.Optional(t.Union([t.Record(t.String(), t.Unknown()), t.Null()])) }, { additionalProperties: t.Unknown() }),
         detail: { tags: ["users"] },
       },
     )
@@ -257,4 +260,10 @@ function profileImage(ctx: AppContext, url: string): Response {
     } catch {}
   }
   return Response.redirect("/static/user.png", 302);
+}
+
+/** Stored settings as the reference answers them: `ui` is always there ({} when never saved). */
+function withUi(settings: unknown): Record<string, unknown> | null {
+  if (settings === null || settings === undefined) return null;
+  return { ui: {}, ...(settings as Record<string, unknown>) };
 }

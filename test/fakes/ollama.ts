@@ -9,6 +9,8 @@ export interface FakeOllamaOptions {
   models?: string[];
   version?: string;
   tokens?: string[];
+  /** Tokens for one /api/chat request instead of `tokens` when it returns some (e.g. for a task's prompt). */
+  tokensFor?: (body: any) => string[] | undefined;
   thinking?: string[];
   chunkDelayMs?: number;
   /** Expiry reported by /api/ps for the first model. */
@@ -20,19 +22,24 @@ export interface FakeOllama {
   url: string;
   requests: RecordedRequest[];
   options: FakeOllamaOptions;
+  /** How many streamed chat replies the client cancelled. */
+  cancelled: () => number;
   stop(): Promise<void>;
 }
 
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-function ndjson(lines: unknown[], delayMs = 0): Response {
+function ndjson(lines: unknown[], delayMs = 0, onCancel?: () => void): Response {
   let i = 0;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (delayMs) await sleep(delayMs);
       if (i < lines.length) controller.enqueue(encoder.encode(`${JSON.stringify(lines[i++])}\n`));
       else controller.close();
+    },
+    cancel() {
+      onCancel?.();
     },
   });
   return new Response(stream, { headers: { "content-type": "application/x-ndjson" } });
@@ -41,6 +48,7 @@ function ndjson(lines: unknown[], delayMs = 0): Response {
 export function startFakeOllama(initial: FakeOllamaOptions = {}): FakeOllama {
   const requests: RecordedRequest[] = [];
   const options: FakeOllamaOptions = { models: ["llama3:latest"], version: "0.5.7", tokens: ["Hi", " there"], ...initial };
+  let cancelled = 0;
 
   const server = Bun.serve({
     port: initial.port ?? 0,
@@ -79,7 +87,7 @@ export function startFakeOllama(initial: FakeOllamaOptions = {}): FakeOllama {
       }
       if (path === "/api/version") return Response.json({ version: options.version });
       if (path === "/api/chat") {
-        const tokens = options.tokens ?? [];
+        const tokens = options.tokensFor?.(body) ?? options.tokens ?? [];
         const model = body?.model;
         if (body?.stream === false) {
           return Response.json({
@@ -97,7 +105,7 @@ export function startFakeOllama(initial: FakeOllamaOptions = {}): FakeOllama {
         for (const t of options.thinking ?? []) lines.push({ model, message: { role: "assistant", content: "", thinking: t }, done: false });
         for (const t of tokens) lines.push({ model, message: { role: "assistant", content: t }, done: false });
         lines.push({ model, message: { role: "assistant", content: "" }, done: true, eval_count: tokens.length, eval_duration: 1_000_000 });
-        return ndjson(lines, options.chunkDelayMs);
+        return ndjson(lines, options.chunkDelayMs, () => cancelled++);
       }
       if (path === "/api/generate" && !body?.prompt) return Response.json({ model: body?.model, done: true, done_reason: "unload" });
       if (path === "/api/generate") {
@@ -127,6 +135,7 @@ export function startFakeOllama(initial: FakeOllamaOptions = {}): FakeOllama {
     url: `http://127.0.0.1:${server.port}`,
     requests,
     options,
+    cancelled: () => cancelled,
     stop: async () => {
       await server.stop(true);
     },

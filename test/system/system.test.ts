@@ -136,6 +136,18 @@ for (const dialect of dialects) {
       }
     });
 
+    test("the admin's webhook URL is read and saved; a body without a URL is a 422", async () => {
+      const admin = await insertUser(t.ctx, { role: "admin" });
+      const token = t.tokenFor(admin.id);
+      expect((await t.request("GET", "/api/webhook", { token })).body).toEqual({ url: "" });
+      const saved = await t.request("POST", "/api/webhook", { token, body: { url: "http://127.0.0.1:9/hook" } });
+      expect(saved.body).toEqual({ url: "http://127.0.0.1:9/hook" });
+      expect((await t.request("GET", "/api/webhook", { token })).body).toEqual({ url: "http://127.0.0.1:9/hook" });
+      expect(t.ctx.config.get("WEBHOOK_URL")).toBe("http://127.0.0.1:9/hook");
+      expect((await t.request("POST", "/api/webhook", { token, body: {} })).status).toBe(422);
+      await t.request("POST", "/api/webhook", { token, body: { url: "" } });
+    });
+
     test("manifest and opensearch", async () => {
       const manifest = (await t.request("GET", "/manifest.json")).body;
       expect(manifest.name).toBe("Open WebUI");

@@ -1,5 +1,6 @@
 // /api/v1/users on both databases.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { startTestApp, type TestApp } from "../support/app";
 import { addUser, signUp, type Account } from "../support/accounts";
 import { dialects } from "../support/databases";
@@ -143,6 +144,18 @@ for (const dialect of dialects) {
       const adminTools = await t.request("POST", "/api/v1/users/user/settings/update", { token: admin.token, body: { ui: { toolServers: [1] } } });
       expect(adminTools.body.ui.toolServers).toEqual([1]);
       expect((await t.request("POST", "/api/v1/users/user/settings/update", { token: alice.token, body: { ui: "dark" } })).status).toBe(422);
+    });
+
+    test("settings as the reference shapes them: ui may be null, and is {} when it was never saved", async () => {
+      const nulled = await t.request("POST", "/api/v1/users/user/settings/update", { token: bob.token, body: { ui: null } });
+      expect(nulled.status).toBe(200);
+      expect(nulled.body.ui).toBeNull();
+      expect((await t.request("GET", "/api/v1/users/user/settings", { token: bob.token })).body.ui).toBeNull();
+      // Written by another client without `ui`.
+      await t.ctx.db.write((tx) => tx.update(t.ctx.db.t.user).set({ settings: { theme: "dark" } }).where(eq(t.ctx.db.t.user.id, bob.id)));
+      expect((await t.request("GET", "/api/v1/users/user/settings", { token: bob.token })).body).toEqual({ ui: {}, theme: "dark" });
+      const saved = await t.request("POST", "/api/v1/users/user/settings/update", { token: bob.token, body: { ui: { models: ["m"] } } });
+      expect(saved.body).toEqual({ ui: { models: ["m"] }, theme: "dark" });
     });
 
     test("info is merged", async () => {
