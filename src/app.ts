@@ -20,6 +20,7 @@ import { toolsRoutes } from "./tools/routes";
 import { functionsRoutes } from "./functions/routes";
 import { memoriesRoutes } from "./memories/routes";
 import { notesRoutes } from "./notes/routes";
+import { evaluationsRoutes } from "./evaluations/routes";
 import { channelsRoutes } from "./channels/routes";
 import { systemRoutes } from "./system/routes";
 import { filesRoutes } from "./files/routes";
@@ -54,6 +55,7 @@ export function createApp(ctx: AppContext) {
     .use(functionsRoutes(ctx))
     .use(memoriesRoutes(ctx))
     .use(notesRoutes(ctx))
+    .use(evaluationsRoutes(ctx))
     .use(channelsRoutes(ctx))
     .use(filesRoutes(ctx))
     .use(knowledgeRoutes(ctx))
