@@ -21,6 +21,7 @@ import { functionsRoutes } from "./functions/routes";
 import { memoriesRoutes } from "./memories/routes";
 import { utilsRoutes } from "./utils/routes";
 import { notesRoutes } from "./notes/routes";
+import { evaluationsRoutes } from "./evaluations/routes";
 import { channelsRoutes } from "./channels/routes";
 import { systemRoutes } from "./system/routes";
 import { filesRoutes } from "./files/routes";
@@ -56,6 +57,7 @@ export function createApp(ctx: AppContext) {
     .use(memoriesRoutes(ctx))
     .use(utilsRoutes(ctx))
     .use(notesRoutes(ctx))
+    .use(evaluationsRoutes(ctx))
     .use(channelsRoutes(ctx))
     .use(filesRoutes(ctx))
     .use(knowledgeRoutes(ctx))

@@ -19,3 +19,21 @@ export function exactInteger(text: string | null | undefined): unknown {
   const digits = String(text).trim();
   return /^-?\d+$/.test(digits) ? JSON.rawJSON(digits) : null;
 }
+
+let lastIssued = 0n;
+
+/**
+ * Epoch nanoseconds now (Python's time.time_ns()) as exact decimal text: the wall clock's
+ * milliseconds with the sub-millisecond digits of the high-resolution timer, strictly
+ * increasing within this process so two writes never share a time.
+ */
+export function nowNanoseconds(): string {
+  const wall = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+  lastIssued = wall > lastIssued ? wall : lastIssued + 1n;
+  return lastIssued.toString();
+}
+
+/** Exact nanosecond text as the value of an integer column (a JS number would round it). */
+export function nanosecondsValue(text: string): SQL<number> {
+  return sql<number>`CAST(${text} AS BIGINT)`;
+}

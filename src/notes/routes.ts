@@ -1,13 +1,24 @@
-// /api/v1/notes, read side, as routers/notes.py of 0.6.32: every route needs the features.notes
-// permission (admins excepted). Creating, changing and deleting notes are absent.
+// /api/v1/notes, as routers/notes.py of 0.6.32: every route needs the features.notes
+// permission (admins excepted). Changes reach the note's open editors as `note-events` in the
+// room `note:<id>`; the collaborative editor's own saves go through the same update (see
+// src/realtime/access.ts).
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
-import { accessControlView, callerOf, ownersById, permitted, type Caller } from "../core/caller";
-import { ERROR_MESSAGES, HttpError } from "../core/errors";
+import { AccessControlBody, accessControlView, callerOf, ownersById, permitted, type Caller } from "../core/caller";
+import { ERROR_MESSAGES, HttpError, badRequest } from "../core/errors";
 import { exactInteger } from "../core/nanoseconds";
 import type { UserRow } from "../users/repository";
-import { listNotesFor, readNote, type NoteRow, type NoteSummary } from "./repository";
+import { deleteNote, insertNote, listNotesFor, readNote, updateNote, type NoteRow, type NoteSummary } from "./repository";
+
+const JsonObject = t.Record(t.String(), t.Unknown());
+
+const NoteForm = t.Object({
+  title: t.String(),
+  data: t.Optional(t.Nullable(JsonObject)),
+  meta: t.Optional(t.Nullable(JsonObject)),
+  access_control: t.Optional(AccessControlBody),
+});
 
 const PAGE_SIZE = 60;
 
@@ -28,6 +39,15 @@ export function toNoteModel(row: NoteRow) {
   };
 }
 
+/**
+ * The note-events payload (NoteModel). Timestamps go as plain numbers: the event may travel
+ * through the Redis adapter's encoding, which exact JSON numbers do not survive, and the
+ * editor does not read them.
+ */
+function toNoteEvent(row: NoteRow) {
+  return { ...toNoteModel(row), created_at: Number(row.created_at ?? 0), updated_at: Number(row.updated_at ?? 0) };
+}
+
 function toNoteTitleId(row: NoteSummary) {
   return { id: row.id, title: row.title ?? "", updated_at: exactInteger(row.updated_at), created_at: exactInteger(row.created_at) };
 }
@@ -38,6 +58,21 @@ export function notesRoutes(ctx: AppContext) {
     const caller = await callerOf(ctx, user);
     if (user.role !== "admin" && !permitted(caller, "features.notes")) throw new HttpError(401, ERROR_MESSAGES.UNAUTHORIZED);
     return caller;
+  };
+  /**
+   * A note left public (access_control absent or null) is made private ({}) for a user without
+   * sharing.public_notes. The reference applies this on update only; here also on create.
+   */
+  const sharedAsAllowed = (caller: Caller, body: { access_control?: unknown }) =>
+    caller.role !== "admin" && body.access_control == null && !permitted(caller, "sharing.public_notes")
+      ? { access_control: {} }
+      : "access_control" in body
+        ? { access_control: body.access_control }
+        : {};
+  const refuse = (refusal: "not_found" | "forbidden" | "unmergeable"): never => {
+    if (refusal === "not_found") throw new HttpError(404, ERROR_MESSAGES.NOT_FOUND);
+    if (refusal === "forbidden") throw new HttpError(403, ERROR_MESSAGES.DEFAULT);
+    throw badRequest(ERROR_MESSAGES.DEFAULT);
   };
 
   return new Elysia({ name: "notes", prefix: "/api/v1/notes" })
@@ -60,6 +95,14 @@ export function notesRoutes(ctx: AppContext) {
       },
       { auth: "verified", query: t.Object({ page: t.Optional(t.Integer()) }), detail: { tags: ["notes"] } },
     )
+    .post(
+      "/create",
+      async ({ user, body }) => {
+        const caller = await notesCaller(user);
+        return toNoteModel(await insertNote(ctx.db, user.id, { ...body, ...sharedAsAllowed(caller, body) }));
+      },
+      { auth: "verified", body: NoteForm, detail: { tags: ["notes"] } },
+    )
     .get(
       "/:id",
       async ({ user, params }) => {
@@ -67,6 +110,26 @@ export function notesRoutes(ctx: AppContext) {
         if (result === "not_found") throw new HttpError(404, ERROR_MESSAGES.NOT_FOUND);
         if (result === "forbidden") throw new HttpError(403, ERROR_MESSAGES.DEFAULT);
         return toNoteModel(result);
+      },
+      { auth: "verified", detail: { tags: ["notes"] } },
+    )
+    .post(
+      "/:id/update",
+      async ({ user, params, body }) => {
+        const caller = await notesCaller(user);
+        const { title, data, meta } = body;
+        const result = await updateNote(ctx.db, caller, params.id, { title, data, meta, ...sharedAsAllowed(caller, body) });
+        if (typeof result === "string") return refuse(result);
+        ctx.emit.toRoom(`note:${result.id}`, "note-events", toNoteEvent(result));
+        return toNoteModel(result);
+      },
+      { auth: "verified", body: NoteForm, detail: { tags: ["notes"] } },
+    )
+    .delete(
+      "/:id/delete",
+      async ({ user, params }) => {
+        const result = await deleteNote(ctx.db, await notesCaller(user), params.id);
+        return result === true ? true : refuse(result);
       },
       { auth: "verified", detail: { tags: ["notes"] } },
     );

@@ -3,6 +3,7 @@
 // `access_control` ({read|write: {user_ids, group_ids}}); no access_control means readable by all.
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { updateNote } from "../notes/repository";
 import type { SessionUser } from "./pools";
 
 type Permission = "read" | "write";
@@ -65,13 +66,11 @@ export async function mayUseNote(db: Db, user: SessionUser, note: NoteRow, permi
   return hasAccess(user.id, await groupIdsOf(db, user.id), permission, note.access_control);
 }
 
-/** Merges `data` into the note's data, as Open WebUI's note update does. */
-export async function saveNoteData(db: Db, noteId: string, data: Record<string, unknown>): Promise<void> {
-  const { note } = db.t;
-  await db.write(async (tx) => {
-    const [row] = await tx.select({ data: note.data }).from(note).where(eq(note.id, noteId)).limit(1);
-    if (!row) return;
-    const merged = { ...(isObject(row.data) ? row.data : {}), ...data };
-    await tx.update(note).set({ data: merged, updated_at: Date.now() * 1_000_000 }).where(eq(note.id, noteId));
-  });
+/**
+ * Merges `data` into the note's data, as Open WebUI's note update does, if the user may write
+ * the note: the same update as POST /api/v1/notes/{id}/update, decided in its transaction.
+ */
+export async function saveNoteData(db: Db, user: SessionUser, noteId: string, data: Record<string, unknown>): Promise<void> {
+  const caller = { id: user.id, role: user.role, groupIds: [...(await groupIdsOf(db, user.id))], permissions: {} };
+  await updateNote(db, caller, noteId, { data });
 }

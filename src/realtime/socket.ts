@@ -268,8 +268,7 @@ export function installHandlers(io: Server, deps: SocketDeps): void {
     const timer = setTimeout(() => {
       noteSaves.delete(noteId);
       run("note save", async () => {
-        const note = await findNote(deps.db, noteId);
-        if (note && (await mayUseNote(deps.db, user, note, "write"))) await saveNoteData(deps.db, noteId, noteData);
+        await saveNoteData(deps.db, user, noteId, noteData);
       });
     }, NOTE_SAVE_DELAY_MS);
     noteSaves.set(noteId, timer);

@@ -1,6 +1,6 @@
-// /api/v1/notes read routes on both databases: the features.notes permission, notes the caller
-// may write (GET / and /list, with pages), reading one note, other users' notes, exact
-// nanosecond timestamps.
+// /api/v1/notes on both databases: the features.notes permission, notes the caller may write
+// (GET / and /list, with pages), reading one note, other users' notes, exact nanosecond
+// timestamps; create, update and delete with the owner, write grants and admins.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestApp, type TestApp } from "../support/app";
 import { addUser, signUp, type Account } from "../support/accounts";
@@ -126,10 +126,165 @@ for (const dialect of dialects) {
       expect((await t.request("GET", "/api/v1/notes/list?page=1.5", { token: alice.token })).status).toBe(422);
     });
 
-    test("note writes are absent", async () => {
-      expect((await t.request("POST", "/api/v1/notes/create", { token: alice.token, body: { title: "x" } })).status).toBe(404);
-      expect((await t.request("DELETE", `/api/v1/notes/${notes.private!.id}/delete`, { token: alice.token })).status).toBe(404);
-      expect((await one(alice, "private")).status).toBe(200);
+    const create = (who: Account, body: unknown) => t.request("POST", "/api/v1/notes/create", { token: who.token, body });
+    const update = (who: Account, id: string, body: unknown) =>
+      t.request("POST", `/api/v1/notes/${id}/update`, { token: who.token, body });
+    const remove = (who: Account, id: string) => t.request("DELETE", `/api/v1/notes/${id}/delete`, { token: who.token });
+    const stored = async (id: string) => {
+      const [row] = await t.ctx.db.execute(
+        `SELECT title, CAST(data AS TEXT) AS data, CAST(meta AS TEXT) AS meta, CAST(access_control AS TEXT) AS access_control, ` +
+          `CAST(created_at AS TEXT) AS created_at, CAST(updated_at AS TEXT) AS updated_at FROM note WHERE id = '${id}'`,
+      );
+      return row;
+    };
+    /** What Notes.svelte sends for a new note. */
+    const newNote = (title: string) => ({
+      title,
+      data: { content: { json: null, html: "<p>hi</p>", md: "hi" } },
+      meta: null,
+      access_control: {},
+    });
+
+    test("POST /create: the frontend's new note, owned by the caller, with exact nanosecond times", async () => {
+      const before = BigInt(Date.now()) * 1_000_000n;
+      const res = await create(alice, newNote("2025-10-01"));
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body)).toEqual(["id", "user_id", "title", "data", "meta", "access_control", "created_at", "updated_at"]);
+      expect(res.body).toMatchObject({ user_id: alice.id, title: "2025-10-01", data: newNote("").data, meta: null, access_control: {} });
+      expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
+      const row = await stored(res.body.id);
+      expect(row).toMatchObject({ meta: "null", access_control: "{}" });
+      expect(BigInt(row!.created_at as string)).toBeGreaterThanOrEqual(before);
+      expect(res.text).toContain(`"created_at":${row!.created_at},"updated_at":${row!.updated_at}`);
+      expect((await t.request("GET", `/api/v1/notes/${res.body.id}`, { token: alice.token })).body).toEqual(res.body);
+      expect(await titles(alice, "/list")).toContain("2025-10-01");
+      expect(await titles(bob, "/list")).not.toContain("2025-10-01");
+    });
+
+    test("POST /create: a note left public stays public only with sharing.public_notes (or for admins)", async () => {
+      const bare = (await create(bob, { title: "bare", extra: 1 })).body;
+      expect(bare).toMatchObject({ title: "bare", data: null, meta: null, access_control: {} });
+      expect(bare.extra).toBeUndefined();
+      expect((await create(bob, { title: "asked public", access_control: null })).body.access_control).toEqual({});
+      expect((await create(admin, { title: "admin public" })).body.access_control).toBeNull();
+      const sharers = await createGroup(t, admin, "Public sharers", [dave], { sharing: { public_notes: true } });
+      expect((await create(dave, { title: "dave public", access_control: null })).body.access_control).toBeNull();
+      const granted = grants({ users: [bob.id] });
+      expect((await create(bob, { title: "granted", access_control: granted })).body.access_control).toEqual(granted);
+      await t.request("DELETE", `/api/v1/groups/id/${sharers}/delete`, { token: admin.token });
+    });
+
+    test("POST /{id}/update: title replaced, data and meta merged, access_control replaced", async () => {
+      const note = (await create(alice, newNote("draft"))).body;
+      const row = await stored(note.id);
+      const res = await update(alice, note.id, {
+        title: "final",
+        data: { files: [{ id: "f1", type: "image" }] },
+        meta: { pinned: true },
+        access_control: grants({}, { users: [carol.id] }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        id: note.id,
+        user_id: alice.id,
+        title: "final",
+        data: { ...newNote("").data, files: [{ id: "f1", type: "image" }] },
+        meta: { pinned: true },
+        access_control: grants({}, { users: [carol.id] }),
+      });
+      const after = await stored(note.id);
+      expect(after!.created_at).toBe(row!.created_at);
+      expect(BigInt(after!.updated_at as string)).toBeGreaterThan(BigInt(row!.updated_at as string));
+      expect(res.text).toContain(`"created_at":${row!.created_at},"updated_at":${after!.updated_at}`);
+
+      // The same update again: merged data keeps what was there.
+      const again = await update(alice, note.id, { title: "final", data: { extra: 1 }, access_control: res.body.access_control });
+      expect(Object.keys(again.body.data)).toEqual(["content", "files", "extra"]);
+    });
+
+    test("update and delete: owner, writers and admins; readers and others get 403 and nothing changes", async () => {
+      const editors = await createGroup(t, admin, "Writers", [dave]);
+      const note = (await create(alice, { ...newNote("team"), access_control: grants({ users: [bob.id] }, { groups: [editors] }) })).body;
+      const before = await stored(note.id);
+      for (const who of [bob, carol]) {
+        const res = await update(who, note.id, { title: "taken over", access_control: {} });
+        expect(res.status).toBe(403);
+        expect(res.body).toEqual({ detail: "Something went wrong :/" });
+        expect((await remove(who, note.id)).status).toBe(403);
+      }
+      expect(await stored(note.id)).toEqual(before);
+
+      // A writer (through a group) may change it; keeping the access_control keeps the grants.
+      const byWriter = await update(dave, note.id, { title: "team v2", access_control: note.access_control });
+      expect(byWriter.body).toMatchObject({ title: "team v2", user_id: alice.id, access_control: note.access_control });
+      expect((await update(admin, note.id, { title: "team v3" })).body.title).toBe("team v3");
+
+      for (const who of [alice, admin]) {
+        const missing = await update(who, "no-such-note", { title: "x" });
+        expect(missing.status).toBe(404);
+        expect(missing.body.detail).toBe("We could not find what you're looking for :/");
+        expect((await remove(who, "no-such-note")).status).toBe(404);
+      }
+
+      expect((await remove(dave, note.id)).body).toBe(true);
+      expect((await t.request("GET", `/api/v1/notes/${note.id}`, { token: alice.token })).status).toBe(404);
+      const other = (await create(alice, newNote("admin deletes"))).body;
+      expect((await remove(admin, other.id)).body).toBe(true);
+      expect(await stored(other.id)).toBeUndefined();
+    });
+
+    test("update without access_control: a user without sharing.public_notes makes the note private, as the reference", async () => {
+      const note = (await create(alice, { ...newNote("shared doc"), access_control: grants({ users: [bob.id] }) })).body;
+      expect((await update(alice, note.id, { title: "renamed" })).body.access_control).toEqual({});
+      expect((await update(alice, note.id, { title: "public?", access_control: null })).body.access_control).toEqual({});
+      const mine = (await create(admin, { ...newNote("admin's doc"), access_control: grants({ users: [bob.id] }) })).body;
+      expect((await update(admin, mine.id, { title: "renamed" })).body.access_control).toEqual(grants({ users: [bob.id] }));
+      expect((await update(admin, mine.id, { title: "public", access_control: null })).body.access_control).toBeNull();
+    });
+
+    test("a note stored without data takes the data of an update", async () => {
+      const note = (await create(alice, { title: "empty", access_control: {} })).body;
+      const res = await update(alice, note.id, { title: "filled", data: { content: { md: "x" } }, meta: { a: 1 }, access_control: {} });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ data: { content: { md: "x" } }, meta: { a: 1 } });
+    });
+
+    test("without features.notes, create, update and delete answer 401 and change nothing", async () => {
+      // Bob holds features.notes through a group by now; Carol only through the defaults.
+      const note = (await create(carol, newNote("carol's"))).body;
+      const defaults = (await t.request("GET", "/api/v1/users/default/permissions", { token: admin.token })).body;
+      const off = { ...defaults, features: { ...defaults.features, notes: false } };
+      await t.request("POST", "/api/v1/users/default/permissions", { token: admin.token, body: off });
+      try {
+        const before = await stored(note.id);
+        for (const res of [await create(carol, newNote("no")), await update(carol, note.id, { title: "no" }), await remove(carol, note.id)]) {
+          expect(res.status).toBe(401);
+          expect(res.body.detail).toBe("401 Unauthorized");
+        }
+        expect(await stored(note.id)).toEqual(before);
+      } finally {
+        await t.request("POST", "/api/v1/users/default/permissions", { token: admin.token, body: defaults });
+      }
+    });
+
+    test("bad input is a 4xx with detail and changes nothing", async () => {
+      const note = (await create(alice, newNote("keep"))).body;
+      const before = await stored(note.id);
+      const bad: unknown[] = [{}, { title: 5 }, { title: "x", data: [1] }, { title: "x", meta: "m" }, { title: "x", access_control: [1] }, { title: "x", access_control: { read: 5 } }, "text"];
+      for (const body of bad) {
+        for (const res of [await create(alice, body), await update(alice, note.id, body)]) {
+          expect({ body, status: res.status }).toEqual({ body, status: 422 });
+          expect(res.body.detail).toBeDefined();
+        }
+      }
+      // data or meta sent as null cannot be merged: 400, as the reference.
+      for (const body of [{ title: "x", data: null }, { title: "x", meta: null }]) {
+        const res = await update(alice, note.id, body);
+        expect(res.status).toBe(400);
+        expect(res.body.detail).toBe("Something went wrong :/");
+      }
+      expect(await stored(note.id)).toEqual(before);
+      expect((await titles(alice, "/list")).filter((title: string) => title === "x")).toEqual([]);
     });
   });
 }
