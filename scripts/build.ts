@@ -1,4 +1,5 @@
-// `bun run build`: writes the executable dist/open-webui-bun, in two passes.
+// `bun run build` (`bun scripts/build.ts --outfile dist/open-webui-bun`): writes the executable,
+// in two passes.
 //
 // The first build is started once on a scratch data folder with BUN_BYTECODE_ORDER_OUT, which
 // records the functions a start runs. The second build (--bytecode-order) lays their bytecode out
@@ -9,10 +10,12 @@
 // uncompiled); src/main.ts sets the normal policy back once the server listens.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 
 const root = join(import.meta.dir, "..");
-const outfile = join(root, "dist", "open-webui-bun");
+const { values: args } = parseArgs({ options: { outfile: { type: "string", default: "dist/open-webui-bun" } } });
+const outfile = resolve(root, args.outfile);
 const BUILD_FLAGS = [
   "--compile",
   "--bytecode",
