@@ -17,7 +17,9 @@ COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile --production
 COPY tsconfig.json CHANGELOG.md ./
 COPY src ./src
-# package.json's build script: bun build --compile --bytecode ... --outfile dist/open-webui-bun
+COPY scripts/build.ts ./scripts/
+# package.json's build script (scripts/build.ts): bun build --compile --bytecode twice, the second
+# time with the bytecode laid out from a recorded start; writes dist/open-webui-bun
 RUN bun run build \
  && mkdir -p /out/data \
  && ./dist/open-webui-bun --version

@@ -228,7 +228,7 @@ async function main() {
     await Bun.sleep(2000);
     const idle = memoryOf(ours.proc.pid);
 
-    db = openDb(
+    db = await openDb(
       database.url ? { dialect: "postgres", url: database.url } : { dialect: "sqlite", path: join(database.dataDir, "webui.db") },
       { pool: { size: 1, maxOverflow: 0, timeoutSeconds: 10, recycleSeconds: -1 }, sqliteWal: false },
     );

@@ -43,7 +43,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   const env = readEnv(options.source ?? process.env, options.cwd);
   const log = options.log ?? createLogger(env.logLevel);
   const secretKey = resolveSecretKey(env);
-  const db = openDb(env.database, env);
+  const db = await openDb(env.database, env);
   let redis: Redis | undefined;
   try {
     const state = await prepareDatabase(db);

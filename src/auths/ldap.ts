@@ -1,6 +1,6 @@
 // POST /api/v1/auths/ldap: find the account in the directory with the application account, bind
 // as it with the given password, then sign in (creating the local account on first use).
-import { Client, EqualityFilter } from "ldapts";
+import type { Client } from "ldapts";
 import type { AppContext } from "../context";
 import { badRequest } from "../core/errors";
 import { createMissingGroups, syncGroupsByNames } from "../groups/membership";
@@ -16,7 +16,11 @@ interface DirectoryEntry {
   groups: string[];
 }
 
-function client(ctx: AppContext): Client {
+/** The LDAP library, loaded on the first LDAP sign-in rather than at start. */
+const ldapts = () => import("ldapts");
+
+async function client(ctx: AppContext): Promise<Client> {
+  const { Client } = await ldapts();
   const c = ctx.config;
   const tls = c.get("LDAP_USE_TLS");
   const url = `${tls ? "ldaps" : "ldap"}://${c.get("LDAP_SERVER_HOST")}:${c.get("LDAP_SERVER_PORT") ?? (tls ? 636 : 389)}`;
@@ -36,7 +40,8 @@ function client(ctx: AppContext): Client {
 
 async function findEntry(ctx: AppContext, username: string): Promise<DirectoryEntry | undefined> {
   const c = ctx.config;
-  const app = client(ctx);
+  const app = await client(ctx);
+  const { EqualityFilter } = await ldapts();
   try {
     if (c.get("LDAP_APP_DN")) await app.bind(c.get("LDAP_APP_DN"), c.get("LDAP_APP_PASSWORD"));
     const userAttribute = c.get("LDAP_ATTRIBUTE_FOR_USERNAME");
@@ -67,7 +72,7 @@ async function findEntry(ctx: AppContext, username: string): Promise<DirectoryEn
 
 async function passwordBinds(ctx: AppContext, dn: string, password: string): Promise<boolean> {
   if (!password) return false; // an empty password would be an anonymous bind
-  const user = client(ctx);
+  const user = await client(ctx);
   try {
     await user.bind(dn, password);
     return true;

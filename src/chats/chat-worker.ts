@@ -9,15 +9,16 @@ import type { DatabaseSpec } from "./worker-pool";
 declare const self: Worker;
 
 const IDLE_MS = 60_000;
-const connections = new Map<string, { db: Db; used: number }>();
+const connections = new Map<string, { db: Promise<Db>; used: number }>();
 
-function connection(spec: DatabaseSpec): Db {
+function connection(spec: DatabaseSpec): Promise<Db> {
   const key = spec.target.dialect === "sqlite" ? `sqlite:${spec.target.path}` : spec.target.url;
   let entry = connections.get(key);
   if (!entry) {
     const pool = { size: 1, maxOverflow: 1, timeoutSeconds: 30, recycleSeconds: 3600 };
     entry = { db: openDb(spec.target, { pool, sqliteWal: spec.sqliteWal }), used: 0 };
     connections.set(key, entry);
+    entry.db.catch(() => connections.delete(key));
   }
   entry.used = Date.now();
   return entry.db;
@@ -27,7 +28,7 @@ const sweeper = setInterval(() => {
   for (const [key, entry] of connections) {
     if (Date.now() - entry.used < IDLE_MS) continue;
     connections.delete(key);
-    entry.db.close().catch(() => {});
+    entry.db.then((db) => db.close()).catch(() => {});
   }
 }, IDLE_MS);
 (sweeper as unknown as { unref?: () => void }).unref?.();
@@ -45,7 +46,7 @@ async function handle(name: string, args: Record<string, unknown>): Promise<unkn
   if (name in OPERATIONS) return (OPERATIONS[name as keyof typeof OPERATIONS] as (input: unknown) => unknown)(args);
   if (name in TASKS) {
     const { spec, ...rest } = args as { spec: DatabaseSpec };
-    return (TASKS[name as keyof typeof TASKS] as (db: Db, input: unknown) => Promise<unknown>)(connection(spec), rest);
+    return (TASKS[name as keyof typeof TASKS] as (db: Db, input: unknown) => Promise<unknown>)(await connection(spec), rest);
   }
   throw new Error(`unknown chat worker job: ${name}`);
 }

@@ -4,13 +4,11 @@ import { Database as SqliteConnection } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle as drizzleSqlite } from "drizzle-orm/bun-sqlite";
-import { drizzle as drizzlePostgres, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type { DatabaseTarget, Env } from "../core/env";
-import * as pgTables from "./schema.pg";
 import * as sqliteTables from "./schema.sqlite";
 
-export type Tables = typeof pgTables;
+export type Tables = typeof import("./schema.pg");
 /** Typed as the PostgreSQL flavour; on SQLite the same calls run on drizzle's SQLite driver. */
 export type Query = PostgresJsDatabase<Record<string, never>>;
 
@@ -30,8 +28,11 @@ export interface Db {
   close(): Promise<void>;
 }
 
-export function openDb(target: DatabaseTarget, env: Pick<Env, "pool" | "sqliteWal">): Db {
-  return target.dialect === "sqlite" ? openSqlite(target.path, env.sqliteWal) : openPostgres(target.url, env.pool);
+export async function openDb(target: DatabaseTarget, env: Pick<Env, "pool" | "sqliteWal">): Promise<Db> {
+  if (target.dialect === "sqlite") return openSqlite(target.path, env.sqliteWal);
+  // The PostgreSQL driver and tables are loaded only for a PostgreSQL database.
+  const { openPostgres } = await import("./postgres");
+  return openPostgres(target.url, env.pool);
 }
 
 function configureSqlite(connection: SqliteConnection, wal: boolean) {
@@ -83,28 +84,6 @@ function openSqlite(path: string, wal: boolean): Db {
       writeConnection.close();
       readConnection.close();
     },
-  };
-}
-
-function openPostgres(url: string, pool: Env["pool"]): Db {
-  // DATABASE_POOL_SIZE=0 means no pooling in Python; one connection at a time is the closest here.
-  const max = pool.size === undefined ? 15 : Math.max(1, pool.size + pool.maxOverflow);
-  const client = postgres(url, {
-    max,
-    connect_timeout: pool.timeoutSeconds || 30,
-    max_lifetime: pool.recycleSeconds > 0 ? pool.recycleSeconds : null,
-    idle_timeout: 60,
-    onnotice: () => {},
-  });
-  const read = drizzlePostgres(client) as Query;
-  return {
-    dialect: "postgres",
-    t: pgTables,
-    read,
-    write: (work) => read.transaction((tx) => work(tx as unknown as Query)),
-    writeTurn: (work) => work(),
-    execute: async (statement) => (await client.unsafe(statement)) as unknown as Record<string, unknown>[],
-    close: () => client.end({ timeout: 5 }),
   };
 }
 

@@ -2,7 +2,6 @@
 // /ws/socket.io, the pools, the emitter and the task registry. Alone it works in memory; with
 // WEBSOCKET_MANAGER=redis every instance shares sockets, rooms and pools through Redis, and with
 // REDIS_URL the task registry and saved settings are shared too.
-import { createAdapter } from "@socket.io/redis-adapter";
 import { Server as Engine } from "@socket.io/bun-engine";
 import type { Server as BunServer, WebSocketHandler } from "bun";
 import type Redis from "ioredis";
@@ -16,7 +15,7 @@ import type { UserRow } from "../users/repository";
 import { ConfigSync } from "./config-sync";
 import { SocketEmitter, type Emitter } from "./emitter";
 import { LocalPools, RedisPools, USAGE_TIMEOUT_S, type Pools, type UsagePools } from "./pools";
-import { RedisLinks } from "./redis";
+import { RedisLinks, type RedisLink } from "./redis";
 import { readRealtimeSettings, type RealtimeSettings } from "./settings";
 import { installHandlers } from "./socket";
 import { LocalTasks, RedisTasks, type TaskRegistry } from "./tasks";
@@ -62,8 +61,8 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const { env, log } = deps;
   const settings = readRealtimeSettings(env);
   const links = new RedisLinks(log, deps.redis ? { url: env.redisUrl, client: deps.redis } : undefined);
-  const socketLink = settings.shared ? links.get(settings.socketRedisUrl) : null;
-  const stateLink = settings.stateRedisUrl ? links.get(settings.stateRedisUrl) : null;
+  const socketLink = settings.shared ? await links.get(settings.socketRedisUrl) : null;
+  const stateLink = settings.stateRedisUrl ? await links.get(settings.stateRedisUrl) : null;
 
   const engine = new Engine({
     path: `${SOCKET_PATH}/`,
@@ -74,11 +73,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
   });
   const io = new Server({
     serveClient: false,
-    adapter: socketLink
-      ? createAdapter(socketLink.publisher, socketLink.adapterSubscriber, {
-          key: `${settings.keyPrefix}:socket.io`,
-        })
-      : undefined,
+    adapter: socketLink ? await redisAdapter(socketLink, settings.keyPrefix) : undefined,
   });
   io.bind(engine);
 
@@ -140,6 +135,12 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
         await links.close();
       })()),
   };
+}
+
+/** Socket.IO's adapter over Redis; its library is loaded only when sockets are shared. */
+async function redisAdapter(link: RedisLink, keyPrefix: string) {
+  const { createAdapter } = await import("@socket.io/redis-adapter");
+  return createAdapter(link.publisher, link.adapterSubscriber, { key: `${keyPrefix}:socket.io` });
 }
 
 /** The user a socket token belongs to, through the one auth path. API keys are not accepted here. */

@@ -2,8 +2,11 @@
 // at any time: commands then fail fast (callers fall back to what this instance knows), the
 // outage is logged once, and every `onReady` listener runs again when the server is back so it
 // can put this instance's state back.
-import Redis, { type RedisOptions } from "ioredis";
+import type Redis from "ioredis";
+import type { RedisOptions } from "ioredis";
 import type { Logger } from "../core/logger";
+
+type RedisClient = typeof import("ioredis").default;
 
 const RETRY_MAX_MS = 2_000;
 const FIRST_CONNECT_WAIT_MS = 3_000;
@@ -28,6 +31,7 @@ export class RedisLink {
   constructor(
     readonly url: string,
     private readonly log: Logger,
+    Client: RedisClient,
     command?: Redis,
   ) {
     const base: RedisOptions = {
@@ -37,12 +41,12 @@ export class RedisLink {
     };
     const failFast: RedisOptions = { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
     const patient: RedisOptions = { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null };
-    this.command = command ?? new Redis(url, { ...failFast, connectionName: "owb-command" });
+    this.command = command ?? new Client(url, { ...failFast, connectionName: "owb-command" });
     this.quiet = Boolean(command);
     this.up = this.command.status === "ready";
-    this.publisher = quietPublisher(new Redis(url, { ...failFast, connectionName: "owb-publish" }));
-    this.adapterSubscriber = new Redis(url, { ...patient, connectionName: "owb-adapter-sub" });
-    this.subscriber = new Redis(url, { ...patient, connectionName: "owb-sub" });
+    this.publisher = quietPublisher(new Client(url, { ...failFast, connectionName: "owb-publish" }));
+    this.adapterSubscriber = new Client(url, { ...patient, connectionName: "owb-adapter-sub" });
+    this.subscriber = new Client(url, { ...patient, connectionName: "owb-sub" });
     for (const client of [this.publisher, this.adapterSubscriber, this.subscriber]) {
       client.on("error", (error) => this.log.debug(`redis: ${error.message}`));
     }
@@ -130,10 +134,12 @@ export class RedisLinks {
     private readonly shared?: { url: string; client: Redis },
   ) {}
 
-  get(url: string): RedisLink {
+  async get(url: string): Promise<RedisLink> {
     let link = this.links.get(url);
     if (!link) {
-      link = new RedisLink(url, this.log, this.shared?.url === url ? this.shared.client : undefined);
+      // Loaded only when Redis is configured (see core/redis.ts).
+      const { default: Client } = await import("ioredis");
+      link = this.links.get(url) ?? new RedisLink(url, this.log, Client, this.shared?.url === url ? this.shared.client : undefined);
       this.links.set(url, link);
     }
     return link;

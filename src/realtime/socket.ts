@@ -144,7 +144,7 @@ export function installHandlers(io: Server, deps: SocketDeps): void {
       run("ydoc:document:update", async () => {
         if (!isObject(payload)) return;
         const documentId = text(payload.document_id);
-        const update = validUpdate(payload.update);
+        const update = await validUpdate(payload.update);
         if (!documentId || !update || !socket.rooms.has(docRoom(documentId))) return;
         await deps.ydocs.append(documentId, update);
         socket.to(docRoom(documentId)).emit("ydoc:document:update", {
@@ -244,7 +244,7 @@ export function installHandlers(io: Server, deps: SocketDeps): void {
         // Another instance that does not answer: the editors connected here are still right.
         .catch(() => [...(io.sockets.adapter.rooms.get(room) ?? [])]),
     ]);
-    socket.emit("ydoc:document:state", { document_id: documentId, state: documentState(updates), sessions });
+    socket.emit("ydoc:document:state", { document_id: documentId, state: await documentState(updates), sessions });
   }
 
   async function leaveDocument(socket: Socket, documentId: string, userId: unknown): Promise<void> {

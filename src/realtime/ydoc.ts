@@ -1,7 +1,6 @@
 // Collaborative documents (notes): the Yjs updates of each open document and the sockets editing
 // it. In memory, or in Redis with Open WebUI's keys (`{prefix}:ydoc:documents:{id}:updates` list
 // of JSON byte arrays, `…:users` set), the document id with ':' replaced by '_'.
-import * as Y from "yjs";
 import type { RedisLink } from "./redis";
 
 export interface YdocStore {
@@ -94,10 +93,14 @@ export class RedisYdocStore implements YdocStore {
   }
 }
 
+/** Yjs, loaded when the first collaborative document is edited rather than at start. */
+const yjs = () => import("yjs");
+
 /** A well-formed Yjs update as a byte list, or null. */
-export function validUpdate(value: unknown): number[] | null {
+export async function validUpdate(value: unknown): Promise<number[] | null> {
   if (!Array.isArray(value) || value.length === 0 || value.length > 10_000_000) return null;
   if (!value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) return null;
+  const Y = await yjs();
   try {
     Y.decodeUpdate(Uint8Array.from(value));
   } catch {
@@ -107,6 +110,7 @@ export function validUpdate(value: unknown): number[] | null {
 }
 
 /** The whole document as one update (what a joining editor loads). */
-export function documentState(updates: number[][]): number[] {
+export async function documentState(updates: number[][]): Promise<number[]> {
+  const Y = await yjs();
   return Array.from(Y.mergeUpdates(updates.map((update) => Uint8Array.from(update))));
 }

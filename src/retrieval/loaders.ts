@@ -2,8 +2,6 @@
 // PDF (unpdf, one document per page), DOCX (mammoth), CSV (one document per row), HTML
 // (html-to-text), and text, markdown, code and JSON as text. Anything else fails with a reason
 // the user sees. With CONTENT_EXTRACTION_ENGINE=tika or external, files go to that service.
-import { convert as htmlToText } from "html-to-text";
-import Papa from "papaparse";
 import type { Metadata } from "./vector/types";
 
 export interface LoadedDocument {
@@ -54,7 +52,7 @@ export async function loadDocuments(
   if (ext === "pdf" || type === "application/pdf") return pdf(bytes);
   if (ext === "docx" || type === "application/vnd.openxmlformats-officedocument.wordprocessingml.document") return docx(bytes);
   if (ext === "csv" || type === "text/csv") return csv(decodeText(bytes));
-  if (ext === "html" || ext === "htm" || type === "text/html") return [{ text: html(decodeText(bytes)), metadata: {} }];
+  if (ext === "html" || ext === "htm" || type === "text/html") return [{ text: await html(decodeText(bytes)), metadata: {} }];
   if (NOT_SUPPORTED.has(ext)) throw new UnsupportedFileError(`Extracting text from .${ext} files is not supported by this server`);
   if (isTextType(ext, type) || looksLikeText(bytes)) return [{ text: decodeText(bytes), metadata: {} }];
   throw new UnsupportedFileError(
@@ -89,8 +87,8 @@ function looksLikeText(bytes: Uint8Array): boolean {
   }
 }
 
-// The PDF and Word libraries load on first use: imported at start they add about 10 MB to the
-// memory of a server that may never see such a file.
+// The parser libraries (PDF, Word, CSV, HTML) load on first use: imported at start they add
+// megabytes to the memory of a server that may never see such a file.
 async function pdf(bytes: Uint8Array): Promise<LoadedDocument[]> {
   const { extractText, getDocumentProxy } = await import("unpdf");
   let pages: string[];
@@ -114,7 +112,8 @@ async function docx(bytes: Uint8Array): Promise<LoadedDocument[]> {
 }
 
 /** One document per row, "column: value" lines, like LangChain's CSVLoader. */
-function csv(text: string): LoadedDocument[] {
+async function csv(text: string): Promise<LoadedDocument[]> {
+  const { default: Papa } = await import("papaparse");
   const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ""), { header: true, skipEmptyLines: true });
   return parsed.data.map((row, index) => ({
     text: Object.entries(row)
@@ -124,7 +123,8 @@ function csv(text: string): LoadedDocument[] {
   }));
 }
 
-export function html(markup: string): string {
+export async function html(markup: string): Promise<string> {
+  const { convert: htmlToText } = await import("html-to-text");
   return htmlToText(markup, {
     wordwrap: false,
     selectors: [

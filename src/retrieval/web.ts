@@ -37,12 +37,12 @@ export async function loadWebPage(ctx: AppContext, url: string): Promise<LoadedD
   if (!type.includes("html") && !/^\s*</.test(raw)) return { text: raw, metadata: { source: url } };
   const metadata: Record<string, unknown> = { source: url };
   const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(raw)?.[1]?.trim();
-  if (title) metadata.title = htmlToText(title);
+  if (title) metadata.title = await htmlToText(title);
   const description = /<meta[^>]+name=["']description["'][^>]*content=["']([^"']*)["']/i.exec(raw)?.[1];
   if (description) metadata.description = description;
   const language = /<html[^>]+lang=["']([^"']+)["']/i.exec(raw)?.[1];
   if (language) metadata.language = language;
-  return { text: htmlToText(raw), metadata };
+  return { text: await htmlToText(raw), metadata };
 }
 
 /** Results of the configured search engine for one query (searxng and external are built in). */

@@ -34,7 +34,7 @@ function open(database: TestDatabase) {
 const sqlitePath = (database: TestDatabase) => database.url.replace("sqlite:///", "");
 
 async function bookkeeping(database: TestDatabase) {
-  const db = open(database);
+  const db = await open(database);
   try {
     const versions = await db.execute("SELECT version_num FROM alembic_version");
     const names = await db.execute("SELECT name FROM migratehistory ORDER BY id");
@@ -47,7 +47,7 @@ async function bookkeeping(database: TestDatabase) {
 describe("sqlite", () => {
   test("a fresh database gets exactly the schema the Python backend creates", async () => {
     const ours = await fresh("sqlite");
-    const db = open(ours);
+    const db = await open(ours);
     expect(await prepareDatabase(db)).toBe("created");
     await db.close();
 
@@ -62,7 +62,7 @@ describe("sqlite", () => {
 
   test("the migration bookkeeping says there is nothing left to migrate", async () => {
     const ours = await fresh("sqlite");
-    const db = open(ours);
+    const db = await open(ours);
     await prepareDatabase(db);
     await db.close();
     expect(await bookkeeping(ours)).toEqual({ versions: [ALEMBIC_HEAD], names: PEEWEE_MIGRATIONS });
@@ -70,12 +70,12 @@ describe("sqlite", () => {
 
   test("an existing 0.6.32 database is attached without any DDL", async () => {
     const database = await fresh("sqlite");
-    const first = open(database);
+    const first = await open(database);
     await prepareDatabase(first);
     await first.close();
     const before = new Database(sqlitePath(database)).query("SELECT type, name, sql FROM sqlite_master").all();
 
-    const second = open(database);
+    const second = await open(database);
     expect(await prepareDatabase(second)).toBe("attached");
     await second.close();
     const after = new Database(sqlitePath(database)).query("SELECT type, name, sql FROM sqlite_master").all();
@@ -84,14 +84,14 @@ describe("sqlite", () => {
 
   test("another schema revision is refused and left untouched", async () => {
     const database = await fresh("sqlite");
-    const first = open(database);
+    const first = await open(database);
     await prepareDatabase(first);
     await first.close();
     const raw = new Database(sqlitePath(database));
     raw.exec("UPDATE alembic_version SET version_num = '37f288994c47'");
     raw.close();
 
-    const second = open(database);
+    const second = await open(database);
     const attempt = prepareDatabase(second);
     await expect(attempt).rejects.toBeInstanceOf(DatabaseStateError);
     await expect(attempt).rejects.toThrow(/37f288994c47/);
@@ -104,20 +104,20 @@ describe("sqlite", () => {
     const raw = new Database(sqlitePath(database), { create: true });
     raw.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY)");
     raw.close();
-    const db = open(database);
+    const db = await open(database);
     await expect(prepareDatabase(db)).rejects.toThrow(/no Open WebUI migration bookkeeping/);
     await db.close();
   });
 
   test("a missing peewee migration row is refused", async () => {
     const database = await fresh("sqlite");
-    const first = open(database);
+    const first = await open(database);
     await prepareDatabase(first);
     await first.close();
     const raw = new Database(sqlitePath(database));
     raw.exec("DELETE FROM migratehistory WHERE name = '012_add_tools'");
     raw.close();
-    const db = open(database);
+    const db = await open(database);
     await expect(prepareDatabase(db)).rejects.toThrow(/012_add_tools/);
     await db.close();
   });
@@ -126,7 +126,7 @@ describe("sqlite", () => {
 describe.skipIf(!postgresAvailable)("postgres", () => {
   test("a fresh database gets exactly the schema the Python backend creates", async () => {
     const ours = await fresh("postgres");
-    const db = open(ours);
+    const db = await open(ours);
     expect(await prepareDatabase(db)).toBe("created");
     await db.close();
 
@@ -144,7 +144,7 @@ describe.skipIf(!postgresAvailable)("postgres", () => {
 
   test("the migration bookkeeping says there is nothing left to migrate", async () => {
     const ours = await fresh("postgres");
-    const db = open(ours);
+    const db = await open(ours);
     await prepareDatabase(db);
     await db.close();
     expect(await bookkeeping(ours)).toEqual({ versions: [ALEMBIC_HEAD], names: PEEWEE_MIGRATIONS });
@@ -152,8 +152,8 @@ describe.skipIf(!postgresAvailable)("postgres", () => {
 
   test("two instances starting on one empty database create it once", async () => {
     const database = await fresh("postgres");
-    const a = open(database);
-    const b = open(database);
+    const a = await open(database);
+    const b = await open(database);
     const results = await Promise.all([prepareDatabase(a), prepareDatabase(b)]);
     await Promise.all([a.close(), b.close()]);
     expect(results.sort()).toEqual(["attached", "created"]);
@@ -162,11 +162,11 @@ describe.skipIf(!postgresAvailable)("postgres", () => {
 
   test("an existing database is attached without DDL, another revision refused", async () => {
     const database = await fresh("postgres");
-    const first = open(database);
+    const first = await open(database);
     await prepareDatabase(first);
     await first.close();
     const before = await introspectPostgres(database.url);
-    const second = open(database);
+    const second = await open(database);
     expect(await prepareDatabase(second)).toBe("attached");
     await second.close();
     expect(await introspectPostgres(database.url)).toEqual(before);
@@ -174,7 +174,7 @@ describe.skipIf(!postgresAvailable)("postgres", () => {
     const client = postgres(database.url, { max: 1, onnotice: () => {} });
     await client`UPDATE alembic_version SET version_num = 'ffffffffffff'`;
     await client.end();
-    const third = open(database);
+    const third = await open(database);
     await expect(prepareDatabase(third)).rejects.toThrow(/ffffffffffff/);
     await third.close();
   });

@@ -1,7 +1,7 @@
 // pgvector (VECTOR_DB=pgvector): the `document_chunk` table exactly as Open WebUI's pgvector
 // client creates it, so both backends read each other's chunks. Vectors are padded or cut to
 // PGVECTOR_INITIALIZE_MAX_VECTOR_LENGTH like the reference.
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
 import { flattenMetadata, queryTerms, type Metadata, type ScoredChunk, type StoredChunk, type VectorItem, type VectorStore } from "./types";
 
 export interface PgvectorOptions {
@@ -15,18 +15,19 @@ type Row = { id: string; text: string | null; vmetadata: Metadata | null };
 
 export class PgvectorStore implements VectorStore {
   readonly kind = "pgvector" as const;
-  private sql: Sql;
+  private sql: Sql | undefined;
   private ready: Promise<void>;
 
   constructor(private readonly options: PgvectorOptions) {
-    this.sql = postgres(options.url, { max: options.poolSize ?? 5, onnotice: () => {} });
     this.ready = this.initialize();
     this.ready.catch(() => {});
   }
 
   /** Creates the extension, table and indexes when missing; refuses a table of another dimension. */
   private async initialize(): Promise<void> {
-    const sql = this.sql;
+    // postgres.js is loaded only when this store is used.
+    const { default: postgres } = await import("postgres");
+    const sql = (this.sql = postgres(this.options.url, { max: this.options.poolSize ?? 5, onnotice: () => {} }));
     if (this.options.createExtension) {
       await sql.unsafe(`DO $$ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') THEN
@@ -56,7 +57,7 @@ export class PgvectorStore implements VectorStore {
 
   private async db(): Promise<Sql> {
     await this.ready;
-    return this.sql;
+    return this.sql as Sql;
   }
 
   private literal(vector: number[]): string {
@@ -182,7 +183,7 @@ export class PgvectorStore implements VectorStore {
 
   async close(): Promise<void> {
     await this.ready.catch(() => {});
-    await this.sql.end({ timeout: 5 });
+    await this.sql?.end({ timeout: 5 });
   }
 }
 
