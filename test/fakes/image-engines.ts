@@ -74,7 +74,7 @@ export function startFakeComfyUI(): FakeComfyUI {
   const sockets = new Map<string, ServerWebSocket<{ clientId: string }>>();
   const fake: FakeComfyUI = { url: "", requests: [], prompts: [], failing: false, executionError: false, stop: () => server.stop(true) };
   let next = 0;
-  const server = Bun.serve<{ clientId: string }, {}>({
+  const server = Bun.serve<{ clientId: string }>({
     port: 0,
     hostname: "127.0.0.1",
     async fetch(request, srv) {
