@@ -1,8 +1,9 @@
 // The part of process_chat_payload this backend runs before calling the model: the request's
 // `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
 // system prompt and files are added, the user's memories are recalled (features.memory), the web
-// is searched (features.web_search), the model's knowledge and the attached files are searched
-// (RAG), and Open WebUI's own keys are taken out of the body.
+// is searched (features.web_search), an image is generated (features.image_generation), the
+// model's knowledge and the attached files are searched (RAG), and Open WebUI's own keys are
+// taken out of the body.
 import type { AppContext } from "../context";
 import { getFolder } from "../folders/repository";
 import type { ModelCatalog } from "../models/catalog";
@@ -14,6 +15,7 @@ import type { ChatStore } from "./ports";
 import { userContext } from "../memories/vectors";
 import { generateQueries } from "./queries";
 import { searchTheWeb } from "./web-search";
+import { generateImageForChat } from "./image-generation";
 import { addOrUpdateSystemMessage, applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
 
 export interface ChatMetadata extends Json {
@@ -28,6 +30,8 @@ export interface ChatMetadata extends Json {
 export interface PipelineHooks {
   /** A `status` event for the message (socket path only). */
   status?(data: Json): void;
+  /** A `files` event: files (generated images) shown on the message and saved with it. */
+  files?(files: Json[]): Promise<void>;
   credentials?: CallerCredentials;
 }
 
@@ -109,6 +113,10 @@ export async function prepareForm(
 
   if (isRecord(form.features) && form.features.web_search) {
     files = [...files, ...(await searchTheWeb(ctx, catalog, form, user, question ?? "", metadata, hooks))];
+  }
+
+  if (isRecord(form.features) && form.features.image_generation) {
+    await generateImageForChat(ctx, catalog, form, user, question ?? "", metadata, hooks);
   }
 
   for (const key of ["variables", "features", "tool_ids", "files"]) delete form[key];

@@ -73,8 +73,17 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
       emit({ type: "status", data });
       void appendStatus(data);
     };
+    /** Shown as sent; saved in front of the files the message already has (socket/main.py's `files` event). */
+    const files = async (added: Json[]) => {
+      emit({ type: "files", data: { files: added } });
+      if (!persist) return;
+      const message = await runtime.chats.message(user.id, chatId, messageId).catch(() => null);
+      const existing = Array.isArray(message?.files) ? message.files : [];
+      await save({ files: [...added, ...existing] });
+    };
     const { form, events } = await prepareForm(ctx, catalog, input.form, user, metadata, model, runtime.chats, {
       status,
+      files,
       credentials: input.credentials,
     });
     form.metadata = metadata;
