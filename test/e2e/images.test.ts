@@ -57,7 +57,7 @@ describe.skipIf(!e2eEnabled)("image generation in the real frontend", () => {
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await page.getByText("Settings saved successfully!").first().waitFor();
       // The models the page offers come from GET /api/v1/images/models.
-      expect(await page.locator("#model-list option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([
+      expect(await page.locator("#model-list option").evaluateAll((options) => options.map((o) => o.getAttribute("value")))).toEqual([
         "dall-e-2",
         "dall-e-3",
         "gpt-image-1",
