@@ -29,6 +29,7 @@ import { knowledgeRoutes } from "./knowledge/routes";
 import { retrievalRoutes } from "./retrieval/routes";
 import { chatsRoutes } from "./chats/routes";
 import { foldersRoutes } from "./folders/routes";
+import { imagesRoutes } from "./images/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -62,6 +63,7 @@ export function createApp(ctx: AppContext) {
     .use(filesRoutes(ctx))
     .use(knowledgeRoutes(ctx))
     .use(retrievalRoutes(ctx))
+    .use(imagesRoutes(ctx))
     .use(modelsRoutes(ctx))
     .use(openaiRoutes(ctx))
     .use(ollamaRoutes(ctx))

@@ -152,6 +152,13 @@ const ROUTES: [string, string, Level][] = [
   ["POST", "/api/v1/retrieval/reset/uploads", "admin"],
   ["GET", "/api/v1/retrieval/ef/hello", "public"],
   ["POST", "/api/v1/retrieval/process/files/batch", "verified"],
+  ["GET", "/api/v1/images/config", "admin"],
+  ["POST", "/api/v1/images/config/update", "admin"],
+  ["GET", "/api/v1/images/config/url/verify", "admin"],
+  ["GET", "/api/v1/images/image/config", "admin"],
+  ["POST", "/api/v1/images/image/config/update", "admin"],
+  ["GET", "/api/v1/images/models", "verified"],
+  ["POST", "/api/v1/images/generations", "verified"],
 ];
 
 const ALLOWED: Record<Level, string[]> = {

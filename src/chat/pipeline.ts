@@ -1,9 +1,10 @@
 // The part of process_chat_payload this backend runs before calling the model: the request's
 // `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
 // system prompt and files are added, the user's memories are recalled (features.memory), the web
-// is searched (features.web_search), the tool servers named in `tool_ids` are called (default
-// function calling) or offered to the model (native), the model's knowledge and the attached
-// files are searched (RAG), and Open WebUI's own keys are taken out of the body.
+// is searched (features.web_search), an image is generated (features.image_generation), the
+// tool servers named in `tool_ids` are called (default function calling) or offered to the model
+// (native), the model's knowledge and the attached files are searched (RAG), and Open WebUI's own
+// keys are taken out of the body.
 import type { AppContext } from "../context";
 import { getFolder } from "../folders/repository";
 import type { ModelCatalog } from "../models/catalog";
@@ -16,6 +17,7 @@ import { userContext } from "../memories/vectors";
 import { generateQueries } from "./queries";
 import { searchTheWeb } from "./web-search";
 import { defaultToolCalling, resolveChatTools, toolPayload, type ChatTools } from "./tools";
+import { generateImageForChat } from "./image-generation";
 import { addOrUpdateSystemMessage, applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
 
 export interface ChatMetadata extends Json {
@@ -30,8 +32,8 @@ export interface ChatMetadata extends Json {
 export interface PipelineHooks {
   /** A `status` event for the message (socket path only). */
   status?(data: Json): void;
-  /** `files` / `embeds` of tool results for the message (socket path only). */
-  event?(type: "files" | "embeds", items: unknown[]): void;
+  /** `files` / `embeds` for the message (socket path only): shown, and saved ahead of earlier ones. */
+  event?(type: "files" | "embeds", items: unknown[]): Promise<void>;
   credentials?: CallerCredentials;
 }
 
@@ -115,6 +117,10 @@ export async function prepareForm(
 
   if (isRecord(form.features) && form.features.web_search) {
     files = [...files, ...(await searchTheWeb(ctx, catalog, form, user, question ?? "", metadata, hooks))];
+  }
+
+  if (isRecord(form.features) && form.features.image_generation) {
+    await generateImageForChat(ctx, catalog, form, user, question ?? "", metadata, hooks);
   }
 
   const toolIds = Array.isArray(form.tool_ids) ? form.tool_ids.filter((id): id is string => typeof id === "string") : [];

@@ -85,7 +85,7 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
     };
     const { form, events, tools } = await prepareForm(ctx, catalog, input.form, user, metadata, model, runtime.chats, {
       status,
-      event: (type, items) => void saveItems(type, items),
+      event: saveItems,
       credentials: input.credentials,
     });
     form.metadata = metadata;

@@ -7,6 +7,7 @@ import type { Db } from "../db/client";
 import { parseBool, parseInteger, type Env, type Source } from "./env";
 import { defaultPermissions } from "./permissions";
 import { RETRIEVAL_REGISTRY } from "../retrieval/settings";
+import { IMAGES_REGISTRY } from "../images/settings";
 
 type Entry<T> = { path: string; fromEnv: (source: Source, env: Env) => T };
 const entry = <T>(path: string, fromEnv: (source: Source, env: Env) => T): Entry<T> => ({ path, fromEnv });
@@ -147,6 +148,7 @@ export const REGISTRY = {
   ENABLE_LDAP_GROUP_CREATION: entry("ldap.group.enable_creation", bool("ENABLE_LDAP_GROUP_CREATION", false)),
   LDAP_ATTRIBUTE_FOR_GROUPS: entry("ldap.server.attribute_for_groups", text("LDAP_ATTRIBUTE_FOR_GROUPS", "memberOf")),
   ...RETRIEVAL_REGISTRY,
+  ...IMAGES_REGISTRY,
   // Models, tasks (title, tags, follow-ups, queries, autocomplete) and the arena.
   TASK_MODEL: entry("task.model.default", text("TASK_MODEL")),
   TASK_MODEL_EXTERNAL: entry("task.model.external", text("TASK_MODEL_EXTERNAL")),

@@ -1,10 +1,12 @@
 // A small OpenAI-compatible server on loopback for tests and benchmarks: /models,
 // /chat/completions (JSON or SSE, with reasoning deltas, tool calls, errors and failures mid-stream),
-// /embeddings and /audio/speech. Every request is recorded.
+// /embeddings, /audio/speech and, when asked for, /images/generations. Every request is recorded.
 
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string ("?a=b", or ""). */
+  query?: string;
   headers: Record<string, string>;
   body: any;
 }
@@ -37,6 +39,8 @@ export interface FakeOpenAIOptions {
    * with the arguments split over two chunks); undefined or empty = none.
    */
   toolCalls?: (body: Record<string, any>) => FakeToolCall[] | undefined;
+  /** Answer POST /images/generations (404 without it). */
+  images?: FakeImagesOptions;
 }
 
 export interface FakeToolCall {
@@ -44,6 +48,19 @@ export interface FakeToolCall {
   name: string;
   arguments: string;
 }
+
+export interface FakeImagesOptions {
+  /** b64_json (default) or url: a URL of this server (or `url` below) serving the PNG. */
+  format?: "b64_json" | "url";
+  /** The URL answered in url format instead of this server's own. */
+  url?: string;
+  /** Answer with this status and JSON body. */
+  error?: { status: number; body: unknown };
+}
+
+/** A 1x1 PNG. */
+export const PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+export const PNG_BYTES = new Uint8Array(Buffer.from(PNG_BASE64, "base64"));
 
 export interface FakeOpenAI {
   url: string;
@@ -89,7 +106,7 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
       try {
         body = text ? JSON.parse(text) : null;
       } catch {}
-      requests.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body });
+      requests.push({ method: request.method, path: url.pathname, query: url.search, headers: Object.fromEntries(request.headers), body });
 
       if (url.pathname === "/v1/models" && request.method === "GET") {
         if (options.modelsDelayMs) await sleep(options.modelsDelayMs);
@@ -104,6 +121,17 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
           data: items.map((_: unknown, index: number) => ({ object: "embedding", embedding: [0.1, 0.2, 0.3], index })),
           model: (body as any)?.model,
         });
+      }
+      if (url.pathname.endsWith("/images/generations") && request.method === "POST" && options.images) {
+        const images = options.images;
+        if (images.error) return Response.json(images.error.body, { status: images.error.status });
+        const count = Number((body as any)?.n ?? 1);
+        const own = `${url.origin}/v1/images/files/generated.png`;
+        const item = images.format === "url" ? { url: images.url ?? own } : { b64_json: PNG_BASE64 };
+        return Response.json({ created: 1, data: Array.from({ length: count }, () => ({ ...item, revised_prompt: "a revised prompt" })) });
+      }
+      if (url.pathname === "/v1/images/files/generated.png" && options.images) {
+        return new Response(PNG_BYTES, { headers: { "content-type": "image/png" } });
       }
       if (url.pathname.endsWith("/audio/speech")) {
         return new Response(new Uint8Array([73, 68, 51]), { headers: { "content-type": "audio/mpeg" } });
