@@ -133,6 +133,12 @@ const ROUTES: [string, string, Level][] = [
   ["POST", "/api/v1/retrieval/reset/uploads", "admin"],
   ["GET", "/api/v1/retrieval/ef/hello", "public"],
   ["POST", "/api/v1/retrieval/process/files/batch", "verified"],
+  ["GET", "/api/v1/audio/config", "admin"],
+  ["POST", "/api/v1/audio/config/update", "admin"],
+  ["GET", "/api/v1/audio/models", "verified"],
+  ["GET", "/api/v1/audio/voices", "verified"],
+  ["POST", "/api/v1/audio/speech", "verified"],
+  ["POST", "/api/v1/audio/transcriptions", "verified"],
 ];
 
 const ALLOWED: Record<Level, string[]> = {
