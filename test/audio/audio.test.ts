@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { openTestApp, startTestApp, type TestApp, type TestResponse } from "../support/app";
 import { addUser, signUp, type Account } from "../support/accounts";
 import { dialects } from "../support/databases";
+import { uploadAndProcess } from "../support/uploads";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
 import { startFakeSpeech, type FakeSpeech } from "../fakes/speech";
 import { TRANSFORMERS_UNAVAILABLE } from "../../src/audio/speech";
@@ -403,6 +404,23 @@ for (const dialect of dialects) {
       await configure({ stt: { AZURE_API_KEY: "wrong" } });
       const refused = await transcribe(recording());
       expect(refused.body.detail).toBe("[ERROR: 400: [ERROR: 500: Error transcribing chunk: 500: External: Access denied]]");
+      await configure(DEFAULT_CONFIG);
+    });
+
+    test("an uploaded recording is transcribed and its text becomes the file's content; without a server engine it fails clearly", async () => {
+      await useOpenaiStt();
+      openai.options.transcript = `A voice memo on ${dialect}`;
+      try {
+        const { events, file } = await uploadAndProcess(t, alice.token, { name: "memo.wav", content: WAV, type: "audio/wav", metadata: '{"language":"en"}' });
+        expect(events.at(-1)?.status).toBe("completed");
+        expect(file.data.content).toBe(`A voice memo on ${dialect}`);
+        expect(since(0, "/audio/transcriptions").at(-1)!.body).toMatchObject({ model: "whisper-1", language: "en", file: { name: "memo.wav" } });
+      } finally {
+        openai.options.transcript = undefined;
+      }
+      await configure({ stt: { ENGINE: "" } });
+      const { events } = await uploadAndProcess(t, alice.token, { name: "memo.wav", content: WAV, type: "audio/wav" });
+      expect(events.at(-1)).toMatchObject({ status: "failed", error: WHISPER_UNAVAILABLE });
       await configure(DEFAULT_CONFIG);
     });
   });
