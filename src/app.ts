@@ -29,6 +29,7 @@ import { knowledgeRoutes } from "./knowledge/routes";
 import { retrievalRoutes } from "./retrieval/routes";
 import { chatsRoutes } from "./chats/routes";
 import { foldersRoutes } from "./folders/routes";
+import { audioRoutes } from "./audio/routes";
 import { imagesRoutes } from "./images/routes";
 import { VERSION } from "./system/version";
 
@@ -71,7 +72,8 @@ export function createApp(ctx: AppContext) {
     .use(chatRoutes(ctx))
     .use(realtimeRoutes(ctx))
     .use(chatsRoutes(ctx))
-    .use(foldersRoutes(ctx));
+    .use(foldersRoutes(ctx))
+    .use(audioRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

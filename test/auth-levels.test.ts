@@ -159,6 +159,12 @@ const ROUTES: [string, string, Level][] = [
   ["POST", "/api/v1/images/image/config/update", "admin"],
   ["GET", "/api/v1/images/models", "verified"],
   ["POST", "/api/v1/images/generations", "verified"],
+  ["GET", "/api/v1/audio/config", "admin"],
+  ["POST", "/api/v1/audio/config/update", "admin"],
+  ["GET", "/api/v1/audio/models", "verified"],
+  ["GET", "/api/v1/audio/voices", "verified"],
+  ["POST", "/api/v1/audio/speech", "verified"],
+  ["POST", "/api/v1/audio/transcriptions", "verified"],
 ];
 
 const ALLOWED: Record<Level, string[]> = {

@@ -7,6 +7,7 @@ import type { Db } from "../db/client";
 import { parseBool, parseInteger, type Env, type Source } from "./env";
 import { defaultPermissions } from "./permissions";
 import { RETRIEVAL_REGISTRY } from "../retrieval/settings";
+import { AUDIO_REGISTRY } from "../audio/settings";
 import { IMAGES_REGISTRY } from "../images/settings";
 
 type Entry<T> = { path: string; fromEnv: (source: Source, env: Env) => T };
@@ -123,6 +124,7 @@ export const REGISTRY = {
   TTS_VOICE: entry("audio.tts.voice", text("AUDIO_TTS_VOICE", "alloy")),
   TTS_SPLIT_ON: entry("audio.tts.split_on", text("AUDIO_TTS_SPLIT_ON", "punctuation")),
   STT_ENGINE: entry("audio.stt.engine", (s) => s.AUDIO_STT_ENGINE ?? s.STT_ENGINE ?? ""),
+  ...AUDIO_REGISTRY,
   CHUNK_SIZE: entry("rag.chunk_size", int("CHUNK_SIZE", 1000)),
   CHUNK_OVERLAP: entry("rag.chunk_overlap", int("CHUNK_OVERLAP", 100)),
   TOP_K: entry("rag.top_k", int("RAG_TOP_K", 3)),

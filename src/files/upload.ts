@@ -2,7 +2,9 @@
 // (Open WebUI's upload_file_handler and process_uploaded_file).
 import type { AppContext } from "../context";
 import { defaultError, ERROR_MESSAGES, fileTooLarge, HttpError } from "../core/errors";
-import { processFile } from "../retrieval/ingest";
+import { isTranscribable, transcribe, TranscriptionError } from "../audio/transcription";
+import { readUpstreamSettings } from "../core/upstream";
+import { errorMessage, processFile } from "../retrieval/ingest";
 import { fileExtension } from "../retrieval/loaders";
 import { retrieval } from "../retrieval/services";
 import { cleanFileName, storedName } from "../storage/provider";
@@ -42,12 +44,11 @@ export function checkSize(ctx: AppContext, size: number): void {
   if (size === 0) throw new HttpError(400, ERROR_MESSAGES.EMPTY_CONTENT);
 }
 
-/** Images and videos carry no text to extract (unless an external extraction engine is set). */
+/** Images and videos carry no text to extract (unless an external extraction engine is set); speech is transcribed. */
 function extractable(ctx: AppContext, contentType: string | null): boolean {
   if (!contentType || ctx.config.get("CONTENT_EXTRACTION_ENGINE") === "external") return true;
-  if (contentType.startsWith("image/")) return false;
-  // video/webm goes to speech-to-text like audio.
-  return !contentType.startsWith("video/") || contentType === "video/webm";
+  if (isTranscribable(ctx, contentType)) return true;
+  return !contentType.startsWith("image/") && !contentType.startsWith("video/");
 }
 
 export async function uploadFile(ctx: AppContext, user: UserRow, upload: File, options: UploadOptions): Promise<FileModel> {
@@ -85,13 +86,29 @@ export async function uploadFile(ctx: AppContext, user: UserRow, upload: File, o
 /** Never throws: failures end up in `data.status = "failed"` with the reason in `data.error`. */
 export async function processUpload(ctx: AppContext, user: UserRow, file: FileModel): Promise<void> {
   const contentType = String(file.meta?.content_type ?? "");
-  if (contentType.startsWith("audio/") || contentType === "video/webm") {
-    await mergeFileData(ctx.db, file.id, {
-      status: "failed",
-      error: "Audio files need speech-to-text, which is not available on this server",
-    });
+  if (!contentType || !isTranscribable(ctx, contentType)) {
+    await processFile(ctx, user, file).catch(() => {});
+    return;
+  }
+  let text: string;
+  try {
+    text = await transcribeStored(ctx, file, contentType);
+  } catch (error) {
+    const message = error instanceof TranscriptionError ? `Error transcribing chunk: ${error.message}` : errorMessage(error);
+    await mergeFileData(ctx.db, file.id, { status: "failed", error: message });
     retrieval(ctx).fileEvents.dispatchEvent(new Event(file.id));
     return;
   }
-  await processFile(ctx, user, file).catch(() => {});
+  await processFile(ctx, user, file, { content: text }).catch(() => {});
+}
+
+/** The transcript of an uploaded recording, in the language its upload metadata names. */
+async function transcribeStored(ctx: AppContext, file: FileModel, contentType: string): Promise<string> {
+  const blob = await retrieval(ctx).storage.get(file.path ?? "");
+  if (!blob) throw new HttpError(404, ERROR_MESSAGES.NOT_FOUND);
+  const metadata = file.meta?.data as JsonObject | undefined;
+  const language = typeof metadata?.language === "string" ? metadata.language : null;
+  const recording = { bytes: new Uint8Array(await blob.arrayBuffer()), filename: file.filename, contentType };
+  const { text } = await transcribe(ctx, readUpstreamSettings(ctx.env.raw), recording, language);
+  return text;
 }

@@ -1,6 +1,7 @@
 // A small OpenAI-compatible server on loopback for tests and benchmarks: /models,
 // /chat/completions (JSON or SSE, with reasoning deltas, tool calls, errors and failures mid-stream),
-// /embeddings, /audio/speech and, when asked for, /images/generations. Every request is recorded.
+// /embeddings, /audio/speech, /audio/transcriptions and, when asked for, /images/generations.
+// Every request is recorded (multipart bodies as their fields, files as {name, type, size}).
 
 export interface RecordedRequest {
   method: string;
@@ -41,6 +42,10 @@ export interface FakeOpenAIOptions {
   toolCalls?: (body: Record<string, any>) => FakeToolCall[] | undefined;
   /** Answer POST /images/generations (404 without it). */
   images?: FakeImagesOptions;
+  /** The text /audio/transcriptions answers. */
+  transcript?: string;
+  /** Answer /audio/speech and /audio/transcriptions with this status and body (JSON unless a string). */
+  audioError?: { status: number; body: unknown };
 }
 
 export interface FakeToolCall {
@@ -90,6 +95,24 @@ function allowingBrowsers(options: FakeOpenAIOptions, handle: (request: Request)
   };
 }
 
+async function readBody(request: Request): Promise<unknown> {
+  if (request.method === "GET") return null;
+  if ((request.headers.get("content-type") ?? "").startsWith("multipart/form-data")) {
+    const form = await request.formData();
+    const fields: Record<string, unknown> = {};
+    form.forEach((value, name) => {
+      fields[name] = typeof value === "string" ? value : { name: value.name, type: value.type, size: value.size };
+    });
+    return fields;
+  }
+  const text = await request.text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return text;
+  }
+}
+
 export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
   const requests: RecordedRequest[] = [];
   const options: FakeOpenAIOptions = { models: [{ id: "gpt-fake" }], tokens: ["Hello", " world", "!"], ...initial };
@@ -101,11 +124,7 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
     idleTimeout: 0,
     fetch: allowingBrowsers(options, async (request) => {
       const url = new URL(request.url);
-      const text = request.method === "GET" ? "" : await request.text();
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : null;
-      } catch {}
+      const body = await readBody(request);
       requests.push({ method: request.method, path: url.pathname, query: url.search, headers: Object.fromEntries(request.headers), body });
 
       if (url.pathname === "/v1/models" && request.method === "GET") {
@@ -133,8 +152,16 @@ export function startFakeOpenAI(initial: FakeOpenAIOptions = {}): FakeOpenAI {
       if (url.pathname === "/v1/images/files/generated.png" && options.images) {
         return new Response(PNG_BYTES, { headers: { "content-type": "image/png" } });
       }
-      if (url.pathname.endsWith("/audio/speech")) {
-        return new Response(new Uint8Array([73, 68, 51]), { headers: { "content-type": "audio/mpeg" } });
+      if (url.pathname.endsWith("/audio/speech") || url.pathname.endsWith("/audio/transcriptions")) {
+        const failure = options.audioError;
+        if (failure) {
+          const text = typeof failure.body === "string" ? failure.body : JSON.stringify(failure.body);
+          return new Response(text, { status: failure.status, headers: { "content-type": typeof failure.body === "string" ? "text/html" : "application/json" } });
+        }
+        if (url.pathname.endsWith("/audio/speech")) {
+          return new Response(new Uint8Array([73, 68, 51]), { headers: { "content-type": "audio/mpeg" } });
+        }
+        return Response.json({ text: options.transcript ?? "Hello from the recording" });
       }
       if (url.pathname.endsWith("/chat/completions")) {
         if (options.error) return Response.json(options.error.body, { status: options.error.status });
