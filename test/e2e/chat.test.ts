@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
-import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
 
 // The browser's chat needs the socket layer and the chats repository; until both are part of
 // this build the journey cannot run.
@@ -31,16 +31,13 @@ describe.skipIf(!e2eEnabled || !wired)("chatting in the real frontend", () => {
   test("send a message, watch it stream with its reasoning, find it saved with a title, tag and find it, stop a reply", async () => {
     const { page } = session;
     await step(page, "chat-01-onboarding", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
     });
     upstream.options.reasoning = ["The user", " greets me.\nI should answer."];
     upstream.options.tokens = ["Hello", " Ada", ", nice", " to", " meet", " you!"];
     await step(page, "chat-02-send", async () => {
       await page.getByText("fake-gpt").first().waitFor({ timeout: 10_000 });
-      await page.locator("#chat-input").click();
-      await page.keyboard.type("Hi there");
-      await page.keyboard.press("Enter");
+      await sendMessage(page, "Hi there");
       await page.getByText("Hello Ada, nice to meet you!").waitFor({ timeout: 15_000 });
       await page.getByText(/Thought for/).first().waitFor();
     });
@@ -86,9 +83,7 @@ describe.skipIf(!e2eEnabled || !wired)("chatting in the real frontend", () => {
       upstream.options.reasoning = undefined;
       upstream.options.tokens = Array.from({ length: 400 }, (_, i) => `word${i} `);
       upstream.options.chunkDelayMs = 25;
-      await page.locator("#chat-input").click();
-      await page.keyboard.type("Tell me a long story");
-      await page.keyboard.press("Enter");
+      await sendMessage(page, "Tell me a long story");
       await page.getByText("word5 word6").waitFor({ timeout: 15_000 });
       await page.locator("#chat-input").click();
       await page.keyboard.press("Escape");

@@ -9,7 +9,7 @@ import type { Page } from "playwright-core";
 import { startFakeEmbedder, type FakeEmbedder } from "../fakes/embeddings";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
 import { makePdf } from "../support/documents";
-import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
 
 /** The task model is the fake too: it answers the retrieval-query prompt with these queries. */
 function answerQueryGeneration(upstream: FakeOpenAI, queries: string[]) {
@@ -28,12 +28,6 @@ function promptWith(upstream: FakeOpenAI, marker: string): string | undefined {
     if (typeof last === "string" && last.includes(marker)) return last;
   }
   return undefined;
-}
-
-async function ask(page: Page, question: string) {
-  await page.locator("#chat-input").click();
-  await page.keyboard.type(question);
-  await page.keyboard.press("Enter");
 }
 
 /** Opens the answer's sources, checks the file is listed, and opens its citation. */
@@ -76,8 +70,7 @@ describe.skipIf(!e2eEnabled)("a PDF in a chat, without an embedding engine (full
     const { page } = session;
     const pdf = makePdf(["Project Heliotrope: the launch code is AMBER-7731 and the window opens on Tuesday."]);
     await step(page, "documents-01-onboarding", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
       await page.getByText("fake-gpt").first().waitFor({ timeout: 10_000 });
     });
     await step(page, "documents-02-upload-pdf", async () => {
@@ -90,7 +83,7 @@ describe.skipIf(!e2eEnabled)("a PDF in a chat, without an embedding engine (full
     answerQueryGeneration(upstream, ["Heliotrope launch code"]);
     upstream.options.tokens = ["The launch", " code is", " AMBER-7731", " [1]."];
     await step(page, "documents-03-ask", async () => {
-      await ask(page, "What is the launch code of Project Heliotrope?");
+      await sendMessage(page, "What is the launch code of Project Heliotrope?");
       await page.getByText("The launch code is AMBER-7731").first().waitFor({ timeout: 20_000 });
       // The RAG template wraps the PDF's text as a numbered source before the question.
       const prompt = promptWith(upstream, "AMBER-7731") ?? "";
@@ -144,8 +137,7 @@ describe.skipIf(!e2eEnabled)("a knowledge base picked with #, with an embedding 
   test("create a knowledge base, upload files into it, ask with # and see the answer cite them", async () => {
     const { page } = session;
     await step(page, "knowledge-01-onboarding", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
     });
     await step(page, "knowledge-02-create", async () => {
       await page.goto(`${server.url}/workspace/knowledge`);
@@ -214,7 +206,7 @@ describe.skipIf(!e2eEnabled)("a knowledge base picked with #, with an embedding 
       await form.getByText("Garden Handbook").first().waitFor();
     });
     await step(page, "knowledge-06-ask", async () => {
-      await ask(page, "How often should I water the tomatoes?");
+      await sendMessage(page, "How often should I water the tomatoes?");
       await page.getByText("Water the tomatoes every morning with rainwater").first().waitFor({ timeout: 20_000 });
       const prompt = promptWith(upstream, "Tomatoes need watering every morning") ?? "";
       expect(prompt).toMatch(/<source id="\d" name="Garden Handbook">Tomatoes need watering every morning with rainwater\./);

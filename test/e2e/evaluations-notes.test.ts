@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
-import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
 
 async function api(page: Page, serverUrl: string, path: string): Promise<{ status: number; body: any }> {
   const token = await page.evaluate(() => localStorage.token);
@@ -42,12 +42,9 @@ describe.skipIf(!e2eEnabled)("ratings and notes in the real frontend", () => {
   test("rate a reply and see it on the Evaluations page; write, rename, reload and delete a note", async () => {
     const { page } = session;
     await step(page, "rating-01-onboarding-and-chat", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
       await page.getByText("fake-gpt").first().waitFor({ timeout: 10_000 });
-      await page.locator("#chat-input").click();
-      await page.keyboard.type("What is the capital of France?");
-      await page.keyboard.press("Enter");
+      await sendMessage(page, "What is the capital of France?");
       await page.getByText("Paris is the capital.").waitFor({ timeout: 15_000 });
       await page.waitForURL(/\/c\//);
     });

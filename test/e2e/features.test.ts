@@ -6,18 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
 import { startFakeSearch, type FakeSearch } from "../fakes/search";
-import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
 
 async function openSettings(page: Page, tab: string) {
   await page.getByRole("button", { name: "Open User Profile Menu" }).last().click();
   await page.getByRole("menuitem", { name: "Settings" }).or(page.getByText("Settings", { exact: true })).first().click();
   await page.getByRole("tab", { name: tab }).click();
-}
-
-async function send(page: Page, text: string) {
-  await page.locator("#chat-input").click();
-  await page.keyboard.type(text);
-  await page.keyboard.press("Enter");
 }
 
 describe.skipIf(!e2eEnabled)("chat features in the real frontend", () => {
@@ -59,8 +53,7 @@ describe.skipIf(!e2eEnabled)("chat features in the real frontend", () => {
   test("memory, web search and a direct connection", async () => {
     const { page } = session;
     await step(page, "features-01-onboarding", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
     });
     await step(page, "features-02-memory", async () => {
       await openSettings(page, "Personalization");
@@ -73,7 +66,7 @@ describe.skipIf(!e2eEnabled)("chat features in the real frontend", () => {
       await page.keyboard.press("Escape");
       await page.keyboard.press("Escape");
       await page.getByRole("dialog").waitFor({ state: "detached" });
-      await send(page, "What is my cat called?");
+      await sendMessage(page, "What is my cat called?");
       await page.getByText("Noted.").waitFor({ timeout: 15_000 });
       const system = lastChat(upstream)!.body.messages[0];
       expect(system.role).toBe("system");
@@ -87,7 +80,7 @@ describe.skipIf(!e2eEnabled)("chat features in the real frontend", () => {
       await page.keyboard.press("Escape");
       await page.locator("#integration-menu-button").waitFor();
       await Bun.sleep(300);
-      await send(page, "When is the Zorblax festival?");
+      await sendMessage(page, "When is the Zorblax festival?");
       await page.getByText("Noted.").waitFor({ timeout: 15_000 });
       expect(search.queries).toContain("zorblax festival");
       expect(lastChat(upstream)!.body.messages.at(-1).content).toContain("The Zorblax festival happens every March in Quimper.");
@@ -117,7 +110,7 @@ describe.skipIf(!e2eEnabled)("chat features in the real frontend", () => {
       await page.locator("#model-search-input").press("Enter");
       await page.locator("#model-search-input").waitFor({ state: "detached" });
       await Bun.sleep(300);
-      await send(page, "Who answers?");
+      await sendMessage(page, "Who answers?");
       await page.getByText("From my own endpoint").waitFor({ timeout: 15_000 });
       const asked = lastChat(own)!;
       expect(asked.headers.authorization).toBe("Bearer sk-mine");

@@ -2,15 +2,8 @@
 // model and size, and the Image switch of the chat input draws a picture (the fake's images API)
 // that shows on the reply and is still there after a reload.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
-import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
-
-async function send(page: Page, text: string) {
-  await page.locator("#chat-input").click();
-  await page.keyboard.type(text);
-  await page.keyboard.press("Enter");
-}
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
 
 describe.skipIf(!e2eEnabled)("image generation in the real frontend", () => {
   let upstream: FakeOpenAI;
@@ -45,8 +38,7 @@ describe.skipIf(!e2eEnabled)("image generation in the real frontend", () => {
   test("settings page, the Image switch, the picture on the reply", async () => {
     const { page } = session;
     await step(page, "images-01-onboarding", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
     });
     await step(page, "images-02-settings", async () => {
       await page.goto(`${server.url}/admin/settings/images`);
@@ -70,7 +62,7 @@ describe.skipIf(!e2eEnabled)("image generation in the real frontend", () => {
       await page.keyboard.press("Escape");
       await page.locator("#integration-menu-button").waitFor();
       await Bun.sleep(300);
-      await send(page, "Draw a fox in the snow");
+      await sendMessage(page, "Draw a fox in the snow");
       await page.getByText("Here is your fox.").waitFor({ timeout: 15_000 });
       expect(imageRequests().at(-1)!.body).toMatchObject({ model: "dall-e-3", prompt: "a red fox in fresh snow", size: "256x256" });
       const picture = page.locator('img[src*="/api/v1/files/"]').first();

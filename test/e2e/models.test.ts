@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startFakeOllama, type FakeOllama } from "../fakes/ollama";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
-import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
 
 const OLLAMA_MODEL = "llama-e2e:latest";
 const OPENAI_MODEL = "fake-gpt";
@@ -30,13 +30,6 @@ async function pickModel(page: Page, id: string) {
   await page.locator(`[data-value="${id}"]`).click();
   await page.locator(`[data-value="${id}"]`).waitFor({ state: "detached" });
   await page.locator("#model-selector-0-button").getByText(id).waitFor();
-}
-
-async function send(page: Page, text: string) {
-  await page.locator("#chat-input").click();
-  await page.keyboard.type(text);
-  await page.locator("#chat-input").getByText(text).waitFor();
-  await page.keyboard.press("Enter");
 }
 
 describe.skipIf(!e2eEnabled)("models of two connections in the real frontend", () => {
@@ -78,8 +71,7 @@ describe.skipIf(!e2eEnabled)("models of two connections in the real frontend", (
   test("both connections' models, an Ollama chat with title, regenerate, stop, then the OpenAI model", async () => {
     const { page } = session;
     await step(page, "models-01-onboarding", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
     });
 
     await step(page, "models-02-both-connections-listed", async () => {
@@ -94,7 +86,7 @@ describe.skipIf(!e2eEnabled)("models of two connections in the real frontend", (
 
     await step(page, "models-03-ollama-chat-streams", async () => {
       await pickModel(page, OLLAMA_MODEL);
-      await send(page, "Hello llama");
+      await sendMessage(page, "Hello llama");
       const states = await watchReply(page, "Ahoy from the llama pasture, friend.");
       // Streamed: the reply grew in steps rather than appearing at once.
       expect(states.length).toBeGreaterThan(2);
@@ -144,7 +136,7 @@ describe.skipIf(!e2eEnabled)("models of two connections in the real frontend", (
     await step(page, "models-06-stop", async () => {
       ollama.options.tokens = Array.from({ length: 400 }, (_, i) => `word${i} `);
       ollama.options.chunkDelayMs = 25;
-      await send(page, "Tell me a long story");
+      await sendMessage(page, "Tell me a long story");
       await page.getByText("word5 word6").waitFor({ timeout: 15_000 });
       await page.locator('button:has(path[d^="M2.25 12c0-5.385"])').click();
       await Bun.sleep(300);
@@ -165,7 +157,7 @@ describe.skipIf(!e2eEnabled)("models of two connections in the real frontend", (
     await step(page, "models-07-openai-in-a-new-chat", async () => {
       await page.goto(`${server.url}/`);
       await pickModel(page, OPENAI_MODEL);
-      await send(page, "Hello GPT");
+      await sendMessage(page, "Hello GPT");
       await watchReply(page, "Hi from the GPT side.");
       const completion = openai.requests.find((r) => r.path.endsWith("/chat/completions") && r.body?.stream === true);
       expect(completion?.body.model).toBe(OPENAI_MODEL);

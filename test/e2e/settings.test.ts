@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Locator, Page } from "playwright-core";
 import { startFakeOllama, type FakeOllama } from "../fakes/ollama";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
-import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin } from "./support";
 
 /** The user menu at the sidebar's foot (the navbar's sits where the toasts show up). */
 async function openUserMenu(page: Page) {
@@ -91,8 +91,7 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
   test("the settings tabs, user settings and account that persist, admin general, connections and models", async () => {
     const { page } = session;
     await step(page, "settings-01-onboarding", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
     });
 
     await step(page, "settings-02-every-tab", async () => {

@@ -70,40 +70,48 @@ export async function startExecutable(env: Record<string, string> = {}): Promise
   };
 }
 
+/** Starts the executable on a free port; a port taken meanwhile (the process exits) means another try. */
 async function spawnInstance(dataDir: string, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = 21000 + Math.floor(Math.random() * 20000);
-  const child = Bun.spawn([executable], {
-    cwd: dataDir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: dataDir,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      WEBUI_SECRET_KEY: "e2e-secret",
-      FRONTEND_BUILD_DIR: frontendDir as string,
-      ENABLE_VERSION_UPDATE_CHECK: "false",
-      GLOBAL_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "INFO",
-      ...env,
-    },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 15_000;
-  while (Date.now() < until) {
+  for (let attempt = 1; ; attempt++) {
+    const port = 21000 + Math.floor(Math.random() * 20000);
+    const child = Bun.spawn([executable], {
+      cwd: dataDir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dataDir,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        WEBUI_SECRET_KEY: "e2e-secret",
+        FRONTEND_BUILD_DIR: frontendDir as string,
+        ENABLE_VERSION_UPDATE_CHECK: "false",
+        GLOBAL_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "INFO",
+        ...env,
+      },
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const stop = async () => {
+      child.kill("SIGTERM");
+      await child.exited;
+    };
+    if (await healthy(url, child)) return { url, stop };
+    await stop();
+    if (attempt === 3) throw new Error(`the executable did not start (last try on port ${port})`);
+  }
+}
+
+/** Waits up to 30 s for /health; false as soon as the process has exited. */
+async function healthy(url: string, child: { exitCode: number | null }): Promise<boolean> {
+  const until = Date.now() + 30_000;
+  while (Date.now() < until && child.exitCode === null) {
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      if ((await fetch(`${url}/health`)).ok) return true;
     } catch {}
     await Bun.sleep(25);
   }
-  return {
-    url,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.exited;
-    },
-  };
+  return false;
 }
 
 async function forgetRedisKeys(prefix: string): Promise<void> {
@@ -213,4 +221,18 @@ export async function dismissChangelog(page: Page, { required = false, waitMs = 
   if (!shown) return;
   await okay.click();
   await okay.waitFor({ state: "hidden" });
+}
+
+/** The usual start of a journey: the first admin (Ada) signs up and closes the "what's new" dialog. */
+export async function onboardAdmin(page: Page, serverUrl: string): Promise<void> {
+  await signUpFirstAdmin(page, serverUrl, "Ada Admin", "ada@example.com", "ada-secret");
+  await dismissChangelog(page, { waitMs: 5_000 });
+}
+
+/** Types a message into the chat input and, once all of it shows there, sends it. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  await page.locator("#chat-input").click();
+  await page.keyboard.type(text);
+  await page.locator("#chat-input").getByText(text).waitFor();
+  await page.keyboard.press("Enter");
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
 import { startFakeToolServer, type FakeToolServer } from "../fakes/tool-server";
-import { dismissChangelog, e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, signUpFirstAdmin } from "./support";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
 
 const hasToolResults = (body: any) => (body.messages ?? []).some((m: any) => m.role === "tool");
 
@@ -42,8 +42,7 @@ describe.skipIf(!e2eEnabled)("tool servers in the real frontend", () => {
   test("the model calls the tool server, the call and its result are shown, then the answer", async () => {
     const { page } = session;
     await step(page, "tools-01-onboarding", async () => {
-      await signUpFirstAdmin(page, server.url, "Ada Admin", "ada@example.com", "ada-secret");
-      await dismissChangelog(page, { waitMs: 5_000 });
+      await onboardAdmin(page, server.url);
     });
     await step(page, "tools-02-model-with-tool", async () => {
       const token = await page.evaluate(() => localStorage.token);
@@ -66,9 +65,7 @@ describe.skipIf(!e2eEnabled)("tool servers in the real frontend", () => {
       await page.getByText("Weather GPT").first().waitFor({ timeout: 10_000 });
     });
     await step(page, "tools-03-ask", async () => {
-      await page.locator("#chat-input").click();
-      await page.keyboard.type("How warm is it in Paris?");
-      await page.keyboard.press("Enter");
+      await sendMessage(page, "How warm is it in Paris?");
       await page.getByText("Paris is at 21 degrees.").waitFor({ timeout: 15_000 });
       await page.getByText("View Result from get_weather").first().waitFor();
       expect(tools.requests.filter((r) => r.path === "/weather/Paris")).toHaveLength(1);
