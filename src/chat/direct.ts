@@ -17,6 +17,8 @@ export async function directCompletion(ctx: AppContext, form: Json, metadata: Js
   const { metadata: _, ...formData } = form;
   const sessionId = typeof metadata.session_id === "string" ? metadata.session_id : "";
   if (!sessionId) throw new ChatError("Direct connections need the browser's socket session");
+  // Another user's session would answer with that user's own endpoint and key.
+  if ((await ctx.usage.sessionUserId(sessionId)) !== metadata.user_id) throw new ChatError("Direct connections need the browser's socket session");
   const channel = `${metadata.user_id}:${sessionId}:${crypto.randomUUID()}`;
   const request = (data: Json) =>
     ctx.emit.call(

@@ -2,7 +2,7 @@
 // `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
 // system prompt and files are added, the user's memories are recalled (features.memory), the web
 // is searched (features.web_search), an image is generated (features.image_generation), the
-// tool servers named in `tool_ids` are called (default function calling) or offered to the model
+// tool servers named in `tool_ids` and the user's own of `tool_servers` are called (default function calling) or offered to the model
 // (native), the model's knowledge and the attached files are searched (RAG), and Open WebUI's own
 // keys are taken out of the body.
 import type { AppContext } from "../context";
@@ -17,6 +17,7 @@ import { userContext } from "../memories/vectors";
 import { generateQueries } from "./queries";
 import { searchTheWeb } from "./web-search";
 import { defaultToolCalling, resolveChatTools, toolPayload, type ChatTools } from "./tools";
+import { addDirectTools } from "./direct-tools";
 import { generateImageForChat } from "./image-generation";
 import { addOrUpdateSystemMessage, applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
 
@@ -130,15 +131,14 @@ export async function prepareForm(
 
   let tools: ChatTools | null = null;
   const sources: Source[] = [];
-  if (toolIds.length > 0) {
-    const resolved = await resolveChatTools(ctx, toolIds, user, hooks.credentials);
-    if (resolved.size > 0 && metadata.params.function_calling === "native") {
-      form.tools = toolPayload(resolved);
-      tools = resolved;
-    } else if (resolved.size > 0) {
-      const found = await defaultToolCalling(ctx, catalog, form, user, resolved, metadata, hooks);
-      sources.push(...(found as unknown as Source[]));
-    }
+  const resolved: ChatTools = toolIds.length > 0 ? await resolveChatTools(ctx, toolIds, user, hooks.credentials) : new Map();
+  await addDirectTools(ctx, resolved, metadata.tool_servers, user, metadata);
+  if (resolved.size > 0 && metadata.params.function_calling === "native") {
+    form.tools = toolPayload(resolved);
+    tools = resolved;
+  } else if (resolved.size > 0) {
+    const found = await defaultToolCalling(ctx, catalog, form, user, resolved, metadata, hooks);
+    sources.push(...(found as unknown as Source[]));
   }
 
   const events: Json[] = [];

@@ -1,6 +1,7 @@
 // Tools in chat completions (get_tools, process_tool_result, chat_completion_tools_handler of the
-// reference), for the admin's OpenAPI tool servers named in `tool_ids` as `server:<id>`. Python
-// tools of the `tool` table are not run by this server and are left out.
+// reference), for the admin's OpenAPI tool servers named in `tool_ids` as `server:<id>` and the
+// user's own servers of `tool_servers` (direct-tools.ts). Python tools of the `tool` table are not
+// run by this server and are left out.
 //
 // Default function calling asks the task model which tools to call (a JSON answer
 // {"tool_calls": [{"name", "parameters"}]}), calls them, and returns their results as sources that
@@ -22,10 +23,11 @@ import { dispatchCompletion } from "./dispatch";
 import { isRecord, type Json } from "./payload";
 
 export interface ChatTool {
-  /** The tool id the request named (`server:<id>`). */
+  /** The tool id the request named (`server:<id>`); empty for the user's own servers. */
   toolId: string;
   spec: ToolSpec;
-  type: "external";
+  /** "direct": one of the user's own servers, run by their browser (see direct-tools.ts). */
+  type: "external" | "direct";
   call(params: Json): Promise<ToolServerAnswer>;
 }
 
@@ -99,7 +101,8 @@ export async function resolveChatTools(
 /** The arguments the tool's spec declares; anything else the model made up is dropped. */
 export function allowedParams(tool: ChatTool, params: unknown): Json {
   if (!isRecord(params)) return {};
-  const properties = isRecord(tool.spec.parameters.properties) ? tool.spec.parameters.properties : {};
+  const declared = isRecord(tool.spec.parameters) ? tool.spec.parameters : {};
+  const properties = isRecord(declared.properties) ? declared.properties : {};
   return Object.fromEntries(Object.entries(params).filter(([key]) => key in properties));
 }
 
@@ -222,7 +225,7 @@ export async function defaultToolCalling(
     if (result.files.length) hooks.event?.("files", result.files);
     if (result.embeds.length) hooks.event?.("embeds", result.embeds);
     if (!result.content) continue;
-    const name = `${tool.toolId}/${call.name}`;
+    const name = tool.toolId ? `${tool.toolId}/${call.name}` : call.name;
     sources.push({
       source: { name },
       document: [result.content],

@@ -105,6 +105,20 @@ describe("direct connections", () => {
     }
   });
 
+  test("another user's session is not asked", async () => {
+    const bobRow = await insertUser(server.ctx, { role: "user", name: "Bob" });
+    const bobToken = server.tokenFor(bobRow.id);
+    const bobTab = await connect(server.url, bobToken);
+    await join(bobTab, bobToken);
+    sockets.push(bobTab);
+    const asked: any[] = [];
+    actAsBrowser(bobTab, endpoint, asked);
+    const res = await send({ stream: false, session_id: bobTab.id });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).detail).toBe("Direct connections need the browser's socket session");
+    expect(asked).toHaveLength(0);
+  });
+
   test("without a socket session, or with direct connections switched off, it is refused", async () => {
     const noSession = await send({ stream: false });
     expect(noSession.status).toBe(400);
