@@ -95,6 +95,7 @@ export async function runToolRounds(r: ToolRounds): Promise<void> {
     for await (const chunk of replyChunks(reply)) {
       if (r.signal.aborted) return;
       r.stream.handle(chunk);
+      if (r.stream.codeClosed) break;
     }
     r.stream.finish();
   }

@@ -227,6 +227,14 @@ export function addOrUpdateSystemMessage(text: string, messages: ChatMessage[], 
   return messages;
 }
 
+/** add_or_update_user_message: adds to a trailing user message (after its text) or appends one. */
+export function addOrUpdateUserMessage(text: string, messages: ChatMessage[]): ChatMessage[] {
+  const last = messages[messages.length - 1];
+  if (last && last.role === "user") addToContent(last, text, true);
+  else messages.push({ role: "user", content: text });
+  return messages;
+}
+
 /** apply_system_prompt_to_body: fills the variables, then puts the prompt first. */
 export function applySystemPrompt(
   system: unknown,

@@ -2,15 +2,16 @@
 // `params` become body keys, {{VARIABLES}} in the system prompt are filled, a project folder's
 // system prompt and files are added, the user's memories are recalled (features.memory), the web
 // is searched (features.web_search), an image is generated (features.image_generation), the
-// tool servers named in `tool_ids` and the user's own of `tool_servers` are called (default function calling) or offered to the model
-// (native), the model's knowledge and the attached files are searched (RAG), and Open WebUI's own
+// code interpreter's instructions are added (features.code_interpreter), the tool servers named
+// in `tool_ids` and the user's own of `tool_servers` are called (default function calling) or
+// offered to the model (native), the model's knowledge and the attached files are searched (RAG), and Open WebUI's own
 // keys are taken out of the body.
 import type { AppContext } from "../context";
 import { getFolder } from "../folders/repository";
 import type { ModelCatalog } from "../models/catalog";
 import type { CallerCredentials } from "../openai/connections";
 import { applyRagTemplate, contextBlock, retrieveSources, type FileItem, type Source } from "../retrieval/chat";
-import { lastUserMessage, type TemplateUser } from "../tasks/prompt";
+import { lastUserMessage, type ChatMessage, type TemplateUser } from "../tasks/prompt";
 import type { UserRow } from "../users/repository";
 import type { ChatStore } from "./ports";
 import { userContext } from "../memories/vectors";
@@ -19,6 +20,7 @@ import { searchTheWeb } from "./web-search";
 import { defaultToolCalling, resolveChatTools, toolPayload, type ChatTools } from "./tools";
 import { addDirectTools } from "./direct-tools";
 import { generateImageForChat } from "./image-generation";
+import { addCodeInterpreterPrompt } from "./code-interpreter";
 import { addOrUpdateSystemMessage, applyChatParams, applySystemPrompt, firstSystemMessage, isRecord, type Json } from "./payload";
 
 export interface ChatMetadata extends Json {
@@ -122,6 +124,10 @@ export async function prepareForm(
 
   if (isRecord(form.features) && form.features.image_generation) {
     await generateImageForChat(ctx, catalog, form, user, question ?? "", metadata, hooks);
+  }
+
+  if (isRecord(form.features) && form.features.code_interpreter) {
+    form.messages = addCodeInterpreterPrompt(ctx, Array.isArray(form.messages) ? (form.messages as ChatMessage[]) : []);
   }
 
   const toolIds = Array.isArray(form.tool_ids) ? form.tool_ids.filter((id): id is string => typeof id === "string") : [];

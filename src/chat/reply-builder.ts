@@ -1,6 +1,7 @@
 // The assistant message as it streams in: text, reasoning (from `reasoning_content` deltas or
-// <think>-style tags), solution and tool-call blocks, serialized the way Open WebUI stores and
-// renders it (`<details type="reasoning" …>`, `<details type="tool_calls" …>`).
+// <think>-style tags), solution, tool-call and code interpreter blocks, serialized the way Open
+// WebUI stores and renders it (`<details type="reasoning" …>`, `<details type="tool_calls" …>`,
+// `<details type="code_interpreter" …>`).
 //
 // Cost per token is constant: text is appended, tags are looked for only in a short window at
 // the end, and what the browser already has is tracked, so plain text goes out as an appended
@@ -22,6 +23,7 @@ export const DEFAULT_REASONING_TAGS: TagPair[] = [
   ["◁think▷", "◁/think▷"],
 ];
 const SOLUTION_TAGS: TagPair[] = [["<|begin_of_solution|>", "<|end_of_solution|>"]];
+const CODE_INTERPRETER_TAGS: TagPair[] = [["<code_interpreter>", "</code_interpreter>"]];
 
 /** How many trailing characters are kept for tag matching (tags with attributes included). */
 const WINDOW = 256;
@@ -36,8 +38,10 @@ interface TextBlock {
   pending: string;
 }
 
+type TaggedType = "reasoning" | "solution" | "code_interpreter";
+
 interface TaggedBlock {
-  type: "reasoning" | "solution";
+  type: TaggedType;
   content: string;
   tail: string;
   startTag: string;
@@ -45,6 +49,12 @@ interface TaggedBlock {
   fromDeltas: boolean;
   startedAt: number;
   duration?: number;
+  /** The start tag's key="value" pairs (code interpreter: type, lang). */
+  attributes: Record<string, string>;
+  /** Code interpreter: the end tag was seen; the code waits to run. */
+  closed?: boolean;
+  /** Code interpreter: what running the code gave (undefined until it ran). */
+  output?: unknown;
 }
 
 /** One round of native tool calls and, once they ran, their results. */
@@ -69,6 +79,12 @@ export function pyStrip(text: string): string {
   while (start < end && isSpace(text[start] as string)) start++;
   while (end > start && isSpace(text[end - 1] as string)) end--;
   return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+function pyRstrip(text: string): string {
+  let end = text.length;
+  while (end > 0 && isSpace(text[end - 1] as string)) end--;
+  return text.slice(0, end);
 }
 
 /** str.splitlines(): no empty last line for a trailing break. */
@@ -108,6 +124,17 @@ function firstMatchEndingAfter(pattern: RegExp, text: string, after: number): { 
   return null;
 }
 
+/** extract_attributes: key="value" pairs of a start tag. */
+function tagAttributes(tag: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [, key, value] of tag.matchAll(/(\w+)\s*=\s*"([^"]+)"/g)) attributes[key as string] = value as string;
+  return attributes;
+}
+
+function isClosedCode(block: Block): boolean {
+  return block.type === "code_interpreter" && block.closed === true && block.output === undefined;
+}
+
 function newText(): TextBlock {
   return { type: "text", content: "", tail: "", started: false, pending: "" };
 }
@@ -117,22 +144,25 @@ export class ReplyBuilder {
   private dirty = true;
   private appended = "";
   private needSeparator = false;
-  private readonly tagSets: { type: "reasoning" | "solution"; tags: { pair: TagPair; pattern: RegExp }[] }[];
+  private readonly tagSets: { type: TaggedType; tags: { pair: TagPair; pattern: RegExp }[] }[];
   private readonly tagEnds: string[];
 
-  /** `reasoningTags`: null turns tag detection off; a custom pair replaces the defaults. */
+  /**
+   * `reasoningTags`: null turns reasoning detection off; a custom pair replaces the defaults.
+   * `codeInterpreter`: <code_interpreter> blocks are detected (features.code_interpreter).
+   */
   constructor(
     initialContent = "",
     reasoningTags: TagPair[] | null = DEFAULT_REASONING_TAGS,
     private readonly clock: () => number = () => Date.now() / 1000,
+    codeInterpreter = false,
   ) {
     const compile = (pairs: TagPair[]) => pairs.map((pair) => ({ pair, pattern: startPattern(pair[0]) }));
-    this.tagSets = reasoningTags
-      ? [
-          { type: "reasoning", tags: compile(reasoningTags) },
-          { type: "solution", tags: compile(SOLUTION_TAGS) },
-        ]
-      : [];
+    this.tagSets = [];
+    if (reasoningTags) {
+      this.tagSets.push({ type: "reasoning", tags: compile(reasoningTags) }, { type: "solution", tags: compile(SOLUTION_TAGS) });
+    }
+    if (codeInterpreter) this.tagSets.push({ type: "code_interpreter", tags: compile(CODE_INTERPRETER_TAGS) });
     this.tagEnds = [...new Set(this.tagSets.flatMap((set) => set.tags.map(({ pair }) => pair[0].slice(-1))))];
     const first = newText();
     this.blocks = [first];
@@ -156,6 +186,7 @@ export class ReplyBuilder {
         endTag: "</think>",
         fromDeltas: true,
         startedAt: this.clock(),
+        attributes: {},
       };
       this.blocks.push(block);
     }
@@ -168,7 +199,7 @@ export class ReplyBuilder {
   addContent(text: string): void {
     if (!text) return;
     const current = this.last;
-    if ((current.type === "reasoning" && current.fromDeltas) || current.type === "tool_calls") {
+    if ((current.type === "reasoning" && current.fromDeltas) || current.type === "tool_calls" || isClosedCode(current)) {
       if (current.type === "reasoning") this.close(current);
       this.blocks.push(newText());
       this.dirty = true;
@@ -224,6 +255,33 @@ export class ReplyBuilder {
 
   serialize(): string {
     return serializeBlocks(this.blocks, false);
+  }
+
+  /** The reply as the model wrote it, code outputs included (for the call after running code). */
+  serializeRaw(): string {
+    return serializeBlocks(this.blocks, true);
+  }
+
+  /** The reply ends with a closed code interpreter block: the rest of the answer is not wanted. */
+  get codeClosed(): boolean {
+    return isClosedCode(this.last);
+  }
+
+  /** The last block's code when it is a code interpreter block that has not run yet. */
+  pendingCode(): { code: string; attributes: Record<string, string> } | null {
+    const last = this.last;
+    if (last.type !== "code_interpreter" || last.output !== undefined) return null;
+    return { code: last.content, attributes: last.attributes };
+  }
+
+  /** The output of the pending code; the reply goes on in a new text block. */
+  setCodeOutput(output: unknown): void {
+    const last = this.last;
+    if (last.type !== "code_interpreter") return;
+    last.output = output;
+    last.closed = true;
+    this.blocks.push(newText());
+    this.dirty = true;
   }
 
   /** Native tool calls the reply made: shown as executing until their results come. */
@@ -316,6 +374,7 @@ export class ReplyBuilder {
           endTag: pair[1],
           fromDeltas: false,
           startedAt: this.clock(),
+          attributes: tagAttributes(match.text),
         };
         this.blocks.push(tagged);
         if (after) this.findEnd(tagged, tagged.tail.length);
@@ -335,6 +394,12 @@ export class ReplyBuilder {
       block.content = inside;
       block.tail = inside.slice(-WINDOW);
       this.close(block);
+      if (block.type === "code_interpreter") {
+        // The code runs before the model goes on; what it wrote after the tag is dropped.
+        block.closed = true;
+        this.dirty = true;
+        return;
+      }
     } else this.blocks.pop();
     const text = newText();
     this.blocks.push(text);
@@ -374,10 +439,42 @@ function serializeBlocks(blocks: Block[], raw: boolean): string {
         block.duration !== undefined
           ? `<details type="reasoning" done="true" duration="${block.duration}">\n<summary>Thought for ${block.duration} seconds</summary>\n${display}\n</details>\n`
           : `<details type="reasoning" done="false">\n<summary>Thinking…</summary>\n${display}\n</details>\n`;
+    } else if (block.type === "code_interpreter") {
+      out = codeInterpreterDetails(beforeCodeBlock(out), block, raw);
     } else {
       const text = pyStrip(block.content);
       if (text) out += `${block.type}: ${text}\n`;
     }
   }
   return pyStrip(out);
+}
+
+/** The text before a code block, without backticks that would open a fence around it. */
+function beforeCodeBlock(out: string): string {
+  const stripped = pyRstrip(out);
+  const whitespace = out.slice(stripped.length);
+  const segments = stripped.split("```").length;
+  const opensFence = segments > 1 && segments % 2 === 0;
+  const result = (opensFence ? pyRstrip(stripped.replace(/`+$/, "")) : stripped) + whitespace;
+  return result && !result.endsWith("\n") ? `${result}\n` : result;
+}
+
+function codeInterpreterDetails(out: string, block: TaggedBlock, raw: boolean): string {
+  const lang = block.attributes.lang ?? "";
+  // Empty outputs ("" or {}) count as not run, as in Python's truthiness.
+  const ran = block.output !== undefined && block.output !== null && block.output !== "" && !(isEmptyObject(block.output));
+  if (ran) {
+    const output = attr(block.output);
+    return raw
+      ? `${out}<code_interpreter type="code" lang="${lang}">\n${block.content}\n</code_interpreter>\n\`\`\`output\n${output}\n\`\`\`\n`
+      : `${out}<details type="code_interpreter" done="true" output="${output}">\n<summary>Analyzed</summary>\n\`\`\`${lang}\n${block.content}\n\`\`\`\n</details>\n`;
+  }
+  return raw
+    ? `${out}<code_interpreter type="code" lang="${lang}">\n${block.content}\n</code_interpreter>\n`
+    : `${out}<details type="code_interpreter" done="false">\n<summary>Analyzing...</summary>\n\`\`\`${lang}\n${block.content}\n\`\`\`\n</details>\n`;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === "object" && value !== null && Object.keys(value).length === 0;
 }

@@ -26,6 +26,8 @@ export interface StreamOptions {
   reasoningTags: TagPair[] | null;
   /** Emit one update per this many deltas (CHAT_RESPONSE_STREAM_DELTA_CHUNK_SIZE / params). */
   chunkSize: number;
+  /** features.code_interpreter: <code_interpreter> blocks are detected. */
+  codeInterpreter?: boolean;
   now?: () => number;
 }
 
@@ -65,7 +67,7 @@ export class ReplyStream {
   ) {
     this.now = options.now ?? Date.now;
     this.lastSave = this.now();
-    this.builder = new ReplyBuilder(options.initialContent, options.reasoningTags);
+    this.builder = new ReplyBuilder(options.initialContent, options.reasoningTags, undefined, options.codeInterpreter ?? false);
   }
 
   /** One parsed upstream chunk. */
@@ -156,6 +158,22 @@ export class ReplyStream {
 
   showToolResults(results: Json[]): void {
     this.builder.addToolResults(results);
+    this.flush(true);
+  }
+
+  /** A code interpreter block was closed: the caller stops reading this answer and runs the code. */
+  get codeClosed(): boolean {
+    return this.builder.codeClosed;
+  }
+
+  /** The code block is shown as analyzing (the code is about to run). */
+  showPendingCode(): void {
+    this.flush(true);
+  }
+
+  /** The code's output goes into its block; the reply goes on after it. */
+  showCodeOutput(output: unknown): void {
+    this.builder.setCodeOutput(output);
     this.flush(true);
   }
 

@@ -18,6 +18,7 @@ import { DEFAULT_REASONING_TAGS } from "./reply-builder";
 import { ReplyStream, reasoningTagsFrom } from "./stream";
 import { envChunkSize } from "./completions";
 import { runToolRounds } from "./native-tools";
+import { runCodeRounds } from "./code-interpreter";
 import type { ChatTools } from "./tools";
 
 export interface ChatTaskInput {
@@ -90,7 +91,8 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
     });
     form.metadata = metadata;
     // The conversation before the upstream call adds the model's system prompt to it.
-    const native = tools ? { tools, messages: structuredClone(form.messages) as Json[] } : null;
+    const conversation = structuredClone(form.messages) as Json[];
+    const native = tools ? { tools, messages: conversation } : null;
     const reply = await dispatchCompletion(ctx, catalog, form, user, { credentials: input.credentials, signal });
     if (signal.aborted) throw new Stopped();
     await save({ model: modelId });
@@ -101,7 +103,7 @@ export async function runChatTask(input: ChatTaskInput, signal: AbortSignal): Pr
     const done =
       reply.kind === "json"
         ? await finishWhole(input, reply, emit, save)
-        : await streamReply(input, reply, form, emit, save, signal, native);
+        : await streamReply(input, reply, form, emit, save, signal, native, conversation);
     if (done) await afterDone(input, done, emit);
   } catch (error) {
     if (signal.aborted || error instanceof Stopped) {
@@ -154,6 +156,7 @@ async function streamReply(
   save: Save,
   signal: AbortSignal,
   native: { tools: ChatTools; messages: Json[] } | null,
+  conversation: Json[],
 ) {
   const { metadata, runtime } = input;
   const chatId = metadata.chat_id as string;
@@ -162,30 +165,33 @@ async function streamReply(
   const last = messages[messages.length - 1];
   const lastAssistant = isRecord(last) && last.role === "assistant" && typeof last.content === "string" ? last.content : "";
   const initial = stored ? String(stored.content ?? "") : lastAssistant;
+  const codeInterpreter = isRecord(metadata.features) && Boolean(metadata.features.code_interpreter);
   const chunkSize = Math.max(envChunkSize(input.ctx), Number.parseInt(String(metadata.params.stream_delta_chunk_size ?? 1), 10) || 1);
   const stream = new ReplyStream(
     { emit, save },
-    { initialContent: initial, reasoningTags: reasoningTagsFrom(metadata.params.reasoning_tags, DEFAULT_REASONING_TAGS), chunkSize },
+    {
+      initialContent: initial,
+      reasoningTags: reasoningTagsFrom(metadata.params.reasoning_tags, DEFAULT_REASONING_TAGS),
+      chunkSize,
+      codeInterpreter,
+    },
   );
+  const rounds = { ctx: input.ctx, catalog: input.catalog, user: input.user, form, stream, credentials: input.credentials, signal, save: (content: string) => save({ content }) };
   try {
     for await (const chunk of replyChunks(reply)) {
       if (signal.aborted) break;
       stream.handle(chunk);
+      if (stream.codeClosed) break;
     }
     if (signal.aborted) throw new Stopped();
     if (native) {
       stream.finish();
-      await runToolRounds({
-        ctx: input.ctx,
-        catalog: input.catalog,
-        user: input.user,
-        form,
-        ...native,
-        stream,
-        credentials: input.credentials,
-        signal,
-        save: (content) => save({ content }),
-      });
+      await runToolRounds({ ...rounds, ...native });
+      if (signal.aborted) throw new Stopped();
+    }
+    if (codeInterpreter) {
+      stream.finish();
+      await runCodeRounds({ ...rounds, messages: conversation });
       if (signal.aborted) throw new Stopped();
     }
   } catch (error) {

@@ -71,8 +71,9 @@ const EXTENSIONS: Record<string, string> = {
   "image/avif": ".avif",
 };
 
-async function storeImage(ctx: AppContext, user: UserRow, image: ImageData, metadata: Record<string, unknown>): Promise<string> {
-  const name = `generated-image${EXTENSIONS[image.contentType] ?? ""}`;
+/** Keeps an image as the user's file; returns its content URL. */
+export async function storeImage(ctx: AppContext, user: UserRow, image: ImageData, metadata: Record<string, unknown>, stem = "generated-image"): Promise<string> {
+  const name = `${stem}${EXTENSIONS[image.contentType] ?? ""}`;
   const file = new File([image.bytes], name, { type: image.contentType });
   const row = await uploadFile(ctx, user, file, { metadata, process: false, background: false });
   return `/api/v1/files/${row.id}/content`;

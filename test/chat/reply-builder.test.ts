@@ -139,3 +139,108 @@ describe("reply builder", () => {
     expect(late).toBeLessThan(early * 5 + 0.01);
   });
 });
+
+describe("code interpreter blocks", () => {
+  const analyzing = (lang: string, code: string) =>
+    `<details type="code_interpreter" done="false">\n<summary>Analyzing...</summary>\n\`\`\`${lang}\n${code}\n\`\`\`\n</details>`;
+
+  /** Streams tokens until the code block closes (as the task does), then gives the output and the continuation. */
+  function run(tokens: string[], output: unknown, continuation: string[]) {
+    let client = "";
+    const stream = new ReplyStream(
+      {
+        emit: (event) => {
+          const data: any = event.data;
+          if (data?.content) client = data.content;
+          else if (data?.choices) client += data.choices[0]?.delta?.content ?? "";
+        },
+        save: async () => {},
+      },
+      { initialContent: "", reasoningTags: DEFAULT_REASONING_TAGS, chunkSize: 1, codeInterpreter: true },
+    );
+    const mismatches: string[] = [];
+    const handle = (token: string) => {
+      stream.handle({ choices: [{ delta: { content: token } }] });
+      stream.flush(true);
+      if (client !== stream.builder.serialize()) mismatches.push(`${JSON.stringify(client)} != ${JSON.stringify(stream.builder.serialize())}`);
+    };
+    for (const token of tokens) {
+      handle(token);
+      if (stream.codeClosed) break;
+    }
+    const streamed = stream.finish();
+    const pending = stream.builder.pendingCode();
+    stream.showCodeOutput(output);
+    const raw = stream.builder.serializeRaw();
+    for (const token of continuation) handle(token);
+    const final = stream.finish();
+    return { streamed, pending, raw, final, client, mismatches };
+  }
+
+  // Expected texts were produced by the reference's serialize_content_blocks and tag handler.
+  test("a closed block waits for its output, the rest of that answer is dropped, the reply goes on after it", () => {
+    const result = run(
+      ["Let me compute.\n\n", '<code_interpreter type="code" lang="python">\n', "print(1+1)\n", "</code_interpreter>", "ignored"],
+      { stdout: "2\n", stderr: "", result: "é<b>" },
+      ["The ", "answer is 2."],
+    );
+    const output = "{&quot;stdout&quot;: &quot;2\\n&quot;, &quot;stderr&quot;: &quot;&quot;, &quot;result&quot;: &quot;\\u00e9&lt;b&gt;&quot;}";
+    expect(result.mismatches).toEqual([]);
+    expect(result.pending).toEqual({ code: "print(1+1)", attributes: { type: "code", lang: "python" } });
+    expect(result.streamed).toBe(`Let me compute.\n${analyzing("python", "print(1+1)")}`);
+    expect(result.raw).toBe(
+      `Let me compute.\n<code_interpreter type="code" lang="python">\nprint(1+1)\n</code_interpreter>\n\`\`\`output\n${output}\n\`\`\``,
+    );
+    expect(result.final).toBe(
+      `Let me compute.\n<details type="code_interpreter" done="true" output="${output}">\n<summary>Analyzed</summary>\n\`\`\`python\nprint(1+1)\n\`\`\`\n</details>\nThe answer is 2.`,
+    );
+    expect(result.client).toBe(result.final);
+  });
+
+  test("backticks opening a fence before the block are dropped; an empty output shows the block as not run", () => {
+    const result = run(["Here:\n```", '<code_interpreter type="code" lang="python">print(2)</code_interpreter>'], "", ["Done"]);
+    expect(result.streamed).toBe(`Here:\n${analyzing("python", "print(2)")}`);
+    expect(result.raw).toBe('Here:\n<code_interpreter type="code" lang="python">\nprint(2)\n</code_interpreter>');
+    expect(result.final).toBe(`Here:\n${analyzing("python", "print(2)")}\nDone`);
+  });
+
+  test("an unclosed block is still pending at the end of the answer", () => {
+    const result = run(['<code_interpreter type="code" lang="python">', "x = 1"], { stdout: "ok" }, []);
+    expect(result.pending).toEqual({ code: "x = 1", attributes: { type: "code", lang: "python" } });
+    expect(result.streamed).toBe(analyzing("python", "x = 1"));
+  });
+
+  test("without features.code_interpreter the tag is plain text", () => {
+    const builder = new ReplyBuilder("", DEFAULT_REASONING_TAGS);
+    builder.addContent('<code_interpreter type="code" lang="python">print(1)</code_interpreter>');
+    builder.finish();
+    expect(builder.codeClosed).toBe(false);
+    expect(builder.pendingCode()).toBeNull();
+    expect(builder.serialize()).toBe('<code_interpreter type="code" lang="python">print(1)</code_interpreter>');
+  });
+
+  test("with reasoning tags off, code blocks are still detected", () => {
+    const builder = new ReplyBuilder("", null, undefined, true);
+    builder.addContent('<think>x</think><code_interpreter type="code" lang="python">1</code_interpreter>');
+    expect(builder.codeClosed).toBe(true);
+    expect(builder.serialize()).toBe(`<think>x</think>\n${analyzing("python", "1")}`);
+  });
+
+  test("work per plain-text token does not grow with the length of the reply", () => {
+    const builder = new ReplyBuilder("", DEFAULT_REASONING_TAGS, undefined, true);
+    const time = (n: number) => {
+      const start = performance.now();
+      for (let i = 0; i < n; i++) {
+        builder.addContent("a<b> ");
+        builder.takeUpdate();
+      }
+      return (performance.now() - start) / n;
+    };
+    time(2_000);
+    const early = time(5_000);
+    for (let i = 0; i < 100_000; i++) builder.addContent("a<b> ");
+    builder.takeUpdate();
+    const late = time(5_000);
+    expect(late).toBeLessThan(early * 5 + 0.01);
+  });
+});
