@@ -4,6 +4,7 @@
 // block, the code runs — in the user's browser through Pyodide (`execute:python`) — its output
 // goes into the block, and the model is asked again with its answer so far (outputs included),
 // streaming the continuation into the same message, up to MAX_CODE_ROUNDS times.
+import { isUsersSession } from "./browser-session";
 import type { AppContext } from "../context";
 import { decodeBase64Image } from "../images/image-data";
 import { storeImage } from "../images/generate";
@@ -114,6 +115,7 @@ async function runInBrowser(r: CodeRounds, code: string): Promise<unknown> {
   const sessionId = typeof metadata.session_id === "string" ? metadata.session_id : "";
   const event = { type: "execute:python", data: { id: crypto.randomUUID(), code, session_id: sessionId || null } };
   const payload = { chat_id: metadata.chat_id ?? null, message_id: metadata.message_id ?? null, data: event };
+  if (!(await isUsersSession(r.ctx, metadata.user_id, sessionId))) throw new Error("The code can only run in a browser tab of this user");
   try {
     return await r.ctx.emit.call(sessionId, "chat-events", payload, BROWSER_TIMEOUT_MS);
   } catch {

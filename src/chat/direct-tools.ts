@@ -3,6 +3,7 @@
 // offered like the admin's, but only the browser can reach the servers, so a call asks the
 // session that sent the message to run it (`execute:tool`); the browser answers
 // `[data, headers]`, or `[{error}, null]` / `{error}` when it could not.
+import { isUsersSession } from "./browser-session";
 import type { AppContext } from "../context";
 import { callerOf, permitted } from "../core/caller";
 import type { ToolServerAnswer } from "../tools/execute";
@@ -75,7 +76,7 @@ export async function addDirectTools(ctx: AppContext, tools: ChatTools, servers:
   if (!list.some((server) => offeredSpecs(server).length > 0)) return;
   if (!(await mayUseDirectServers(ctx, user))) return;
   const sessionId = typeof metadata.session_id === "string" ? metadata.session_id : "";
-  if (!sessionId || (await ctx.usage.sessionUserId(sessionId)) !== user.id) {
+  if (!(await isUsersSession(ctx, user.id, sessionId))) {
     ctx.log.warn("direct tool servers need a socket session of the user; they are left out");
     return;
   }

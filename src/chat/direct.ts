@@ -4,6 +4,7 @@
 // as the acknowledgement; a streamed one as socket events on a channel named after the request,
 // one SSE line each, until `{done: true}`, and then goes through the usual reply pipeline.
 import type { AppContext } from "../context";
+import { isUsersSession } from "./browser-session";
 import { ChatError } from "./errors";
 import { isRecord, type Json } from "./payload";
 import type { UpstreamReply } from "./reply";
@@ -16,9 +17,7 @@ const TIMED_OUT = Symbol("timed out");
 export async function directCompletion(ctx: AppContext, form: Json, metadata: Json): Promise<UpstreamReply> {
   const { metadata: _, ...formData } = form;
   const sessionId = typeof metadata.session_id === "string" ? metadata.session_id : "";
-  if (!sessionId) throw new ChatError("Direct connections need the browser's socket session");
-  // Another user's session would answer with that user's own endpoint and key.
-  if ((await ctx.usage.sessionUserId(sessionId)) !== metadata.user_id) throw new ChatError("Direct connections need the browser's socket session");
+  if (!(await isUsersSession(ctx, metadata.user_id, sessionId))) throw new ChatError("Direct connections need the browser's socket session");
   const channel = `${metadata.user_id}:${sessionId}:${crypto.randomUUID()}`;
   const request = (data: Json) =>
     ctx.emit.call(

@@ -4,8 +4,8 @@
 // is searched (features.web_search), an image is generated (features.image_generation), the
 // code interpreter's instructions are added (features.code_interpreter), the tool servers named
 // in `tool_ids` and the user's own of `tool_servers` are called (default function calling) or
-// offered to the model (native), the model's knowledge and the attached files are searched (RAG), and Open WebUI's own
-// keys are taken out of the body.
+// offered to the model (native), the model's knowledge and the attached files are searched
+// (RAG), and Open WebUI's own keys are taken out of the body.
 import type { AppContext } from "../context";
 import { getFolder } from "../folders/repository";
 import type { ModelCatalog } from "../models/catalog";
