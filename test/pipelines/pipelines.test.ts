@@ -195,6 +195,26 @@ for (const dialect of dialects) {
       expect(completion.body.user).toEqual({ name: "Ann", id: w.user.id, email: expect.any(String), role: "user" });
     });
 
+    test("task prompts go through the inlet filters too; a refusal is the filter's answer", async () => {
+      const before = filterCalls("inlet").length;
+      const form = { model: "gpt-fake", messages: [{ role: "user", content: "hello" }], chat_id: "c9" };
+      const res = await post("/api/v1/tasks/title/completions", form);
+      expect(res.status).toBe(200);
+      const calls = filterCalls("inlet").slice(before);
+      expect(calls.map((c) => c.path)).toEqual(["/early_filter/filter/inlet", "/late_filter/filter/inlet"]);
+      expect(calls[0]!.body.body.metadata).toMatchObject({ task: "title_generation", chat_id: "c9" });
+      const upstream = w.openai.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!;
+      expect(upstream.body.messages.at(-1).content.endsWith(" [inlet:early_filter] [inlet:late_filter]")).toBe(true);
+
+      p.options.inletErrors = { late_filter: { status: 403, body: { detail: "Not for titles" } } };
+      try {
+        const refused = await post("/api/v1/tasks/title/completions", form);
+        expect([refused.status, refused.body.detail]).toEqual([403, "Not for titles"]);
+      } finally {
+        p.options.inletErrors = undefined;
+      }
+    });
+
     test("outlet: /api/chat/completed returns the body the filters made", async () => {
       const body = {
         model: "gpt-fake",
