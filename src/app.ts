@@ -31,6 +31,7 @@ import { chatsRoutes } from "./chats/routes";
 import { foldersRoutes } from "./folders/routes";
 import { audioRoutes } from "./audio/routes";
 import { imagesRoutes } from "./images/routes";
+import { pipelinesRoutes } from "./pipelines/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -67,6 +68,7 @@ export function createApp(ctx: AppContext) {
     .use(imagesRoutes(ctx))
     .use(modelsRoutes(ctx))
     .use(openaiRoutes(ctx))
+    .use(pipelinesRoutes(ctx))
     .use(ollamaRoutes(ctx))
     .use(tasksRoutes(ctx))
     .use(chatRoutes(ctx))

@@ -165,6 +165,14 @@ const ROUTES: [string, string, Level][] = [
   ["GET", "/api/v1/audio/voices", "verified"],
   ["POST", "/api/v1/audio/speech", "verified"],
   ["POST", "/api/v1/audio/transcriptions", "verified"],
+  ["GET", "/api/v1/pipelines/list", "admin"],
+  ["POST", "/api/v1/pipelines/upload", "admin"],
+  ["POST", "/api/v1/pipelines/add", "admin"],
+  ["DELETE", "/api/v1/pipelines/delete", "admin"],
+  ["GET", "/api/v1/pipelines/?urlIdx=0", "admin"],
+  ["GET", "/api/v1/pipelines/some-id/valves?urlIdx=0", "admin"],
+  ["GET", "/api/v1/pipelines/some-id/valves/spec?urlIdx=0", "admin"],
+  ["POST", "/api/v1/pipelines/some-id/valves/update?urlIdx=0", "admin"],
 ];
 
 const ALLOWED: Record<Level, string[]> = {
@@ -178,7 +186,8 @@ describe("auth levels", () => {
   let t: TestApp;
   const callers: Record<string, string | undefined> = { anonymous: undefined };
   beforeAll(async () => {
-    t = await startTestApp("sqlite");
+    // The OpenAI connection is a closed loopback port: routes that ask it never leave the machine.
+    t = await startTestApp("sqlite", { OPENAI_API_BASE_URLS: "http://127.0.0.1:9/v1" });
     const admin: Account = await signUp(t, "admin@example.com");
     callers.admin = admin.token;
     callers.user = (await addUser(t, admin, "user@example.com", "user")).token;

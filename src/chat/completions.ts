@@ -9,6 +9,7 @@ import { callerCredentials } from "../tasks/routes";
 import type { UserRow } from "../users/repository";
 import { ChatError, dispatchCompletion } from "./dispatch";
 import { chatRuntime, chatStore } from "./ports";
+import { PipelineFilterError } from "../pipelines/filters";
 import { prepareForm, type ChatMetadata } from "./pipeline";
 import { isRecord, type Json } from "./payload";
 import { replyToResponse, type UpstreamReply } from "./reply";
@@ -100,7 +101,14 @@ async function inline(
 ): Promise<Response> {
   const modelId = form.model as string;
   const store = chatStore(ctx);
-  const { events } = await prepareForm(ctx, catalog, form, user, metadata, model, store, { credentials });
+  let events: Json[];
+  try {
+    ({ events } = await prepareForm(ctx, catalog, form, user, metadata, model, store, { credentials }));
+  } catch (error) {
+    // Python answers `200 null` here; the caller gets the filter's own refusal instead.
+    if (error instanceof PipelineFilterError) throw new HttpError(error.status, error.detail);
+    throw error;
+  }
   form.metadata = metadata;
   let reply;
   try {

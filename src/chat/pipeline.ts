@@ -8,6 +8,7 @@
 // (RAG), and Open WebUI's own keys are taken out of the body.
 import type { AppContext } from "../context";
 import { getFolder } from "../folders/repository";
+import { runInletFilters } from "../pipelines/filters";
 import type { ModelCatalog } from "../models/catalog";
 import type { CallerCredentials } from "../openai/connections";
 import { applyRagTemplate, contextBlock, retrieveSources, type FileItem, type Source } from "../retrieval/chat";
@@ -80,6 +81,20 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * The Pipelines servers' filters see the body as the reference has it at this point (the files
+ * so far, the metadata, no variables) and may rewrite it; the result replaces the form in place.
+ */
+async function inletFilters(ctx: AppContext, catalog: ModelCatalog, form: Json, files: Json[], metadata: ChatMetadata, user: UserRow): Promise<void> {
+  if (files.length > 0 || "files" in form) form.files = files;
+  delete form.variables;
+  form.metadata = metadata;
+  const filtered = await runInletFilters(ctx, catalog, form, user);
+  if (filtered === form) return;
+  for (const key of Object.keys(form)) delete form[key];
+  Object.assign(form, filtered);
+}
+
 export async function prepareForm(
   ctx: AppContext,
   catalog: ModelCatalog,
@@ -112,6 +127,9 @@ export async function prepareForm(
     hooks.status?.({ action: "knowledge_search", query: question, done: false });
     files = [...files, ...knowledgeItems(knowledge)];
   }
+
+  if (!metadata.direct) await inletFilters(ctx, catalog, form, files, metadata, user);
+  files = Array.isArray(form.files) ? form.files.filter(isRecord) : [];
 
   if (isRecord(form.features) && form.features.memory) {
     const context = await userContext(ctx, user, question ?? "");

@@ -5,6 +5,7 @@ import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { HttpError } from "../core/errors";
 import { catalogFor } from "../models/catalog";
+import { runOutletFilters } from "../pipelines/filters";
 import { callerCredentials } from "../tasks/routes";
 import { chatCompletion } from "./completions";
 import { embeddings } from "./embeddings";
@@ -54,7 +55,7 @@ export function chatRoutes(ctx: AppContext) {
         const direct = Boolean(modelItem.direct) && modelItem.id === body.model;
         const { byId } = await catalog.models({ user });
         if (typeof body.model !== "string" || !(direct || byId.has(body.model))) throw new HttpError(400, "Model not found");
-        return body;
+        return direct ? body : runOutletFilters(ctx, catalog, body, user);
       },
       { auth: "verified", parse: "none", ...tag },
     )

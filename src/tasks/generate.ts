@@ -6,6 +6,7 @@ import { ChatError, dispatchCompletion } from "../chat/dispatch";
 import { isRecord, type Json } from "../chat/payload";
 import type { UpstreamReply } from "../chat/reply";
 import type { ModelCatalog } from "../models/catalog";
+import { PipelineFilterError, runInletFilters } from "../pipelines/filters";
 import type { CallerCredentials } from "../openai/connections";
 import type { Caller } from "../openai/completions";
 import { fillMessages, fillPrompt, fillTaskTemplate, fillUserAndDate, type ChatMessage } from "./prompt";
@@ -134,7 +135,7 @@ export async function runTask(
   const limit = (n: unknown) => (ollama ? { max_tokens: n } : { max_completion_tokens: n });
   const info = byId.get(chosen)?.info;
   const params = isRecord(info) && isRecord(info.params) ? info.params : {};
-  const payload: Json = {
+  let payload: Json = {
     model: chosen,
     messages: [{ role: "user", content }],
     stream: kind === "moa" ? Boolean(form.stream ?? false) : false,
@@ -142,6 +143,15 @@ export async function runTask(
     ...(kind === "emoji" ? limit(4) : {}),
     metadata: { ...options.metadata, task: TASK_NAMES[kind], task_body: form, chat_id: form.chat_id ?? null },
   };
+  if (!direct) {
+    try {
+      payload = await runInletFilters(ctx, catalog, payload, user);
+    } catch (error) {
+      // Python lets the refusal escape as a 500; the caller gets the filter's own answer.
+      if (error instanceof PipelineFilterError) return { status: error.status, body: { detail: error.detail } };
+      throw error;
+    }
+  }
   try {
     const reply = await dispatchCompletion(ctx, catalog, payload, user, { credentials: options.credentials });
     return reply.kind === "json" ? { status: reply.status, body: reply.body } : { reply };
