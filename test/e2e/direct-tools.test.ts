@@ -3,18 +3,11 @@
 // menu; the model (native function calling) calls it, the browser runs the call when the server
 // asks, and the frontend shows the executed call with its result, then the model's answer.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
 import { startFakeToolServer, type FakeToolServer } from "../fakes/tool-server";
-import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage, openSettings } from "./support";
 
 const hasToolResults = (body: any) => (body.messages ?? []).some((m: any) => m.role === "tool");
-
-async function openSettings(page: Page, tab: string) {
-  await page.getByRole("button", { name: "Open User Profile Menu" }).last().click();
-  await page.getByRole("menuitem", { name: "Settings" }).or(page.getByText("Settings", { exact: true })).first().click();
-  await page.getByRole("tab", { name: tab }).click();
-}
 
 describe.skipIf(!e2eEnabled)("the user's own tool server in the real frontend", () => {
   let upstream: FakeOpenAI;

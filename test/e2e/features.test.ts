@@ -3,16 +3,9 @@
 // it found, and a direct connection added under Settings → Connections answers through the
 // browser, from an endpoint the server never calls itself.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
 import { startFakeSearch, type FakeSearch } from "../fakes/search";
-import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage } from "./support";
-
-async function openSettings(page: Page, tab: string) {
-  await page.getByRole("button", { name: "Open User Profile Menu" }).last().click();
-  await page.getByRole("menuitem", { name: "Settings" }).or(page.getByText("Settings", { exact: true })).first().click();
-  await page.getByRole("tab", { name: tab }).click();
-}
+import { e2eEnabled, openBrowser, startExecutable, step, type BrowserSession, type RunningServer, onboardAdmin, sendMessage, openSettings } from "./support";
 
 describe.skipIf(!e2eEnabled)("chat features in the real frontend", () => {
   let upstream: FakeOpenAI;

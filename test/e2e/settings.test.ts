@@ -51,6 +51,7 @@ async function fieldShows(field: Locator, value: string) {
 
 describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
   let openai: FakeOpenAI;
+  let secondOpenai: FakeOpenAI;
   let homeOllama: FakeOllama;
   let ollama: FakeOllama;
   let server: RunningServer;
@@ -68,6 +69,7 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
 
   beforeAll(async () => {
     openai = startFakeOpenAI({ models: [{ id: "fake-gpt" }] });
+    secondOpenai = startFakeOpenAI({ models: [{ id: "second-gpt" }] });
     // One Ollama is configured from the start (an unreachable one would make the reference, and
     // us, answer 500 to the version check every model selector makes); the admin adds the second.
     homeOllama = startFakeOllama({ models: ["qwen-home:latest"] });
@@ -86,6 +88,7 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
     await ollama?.stop();
     await homeOllama?.stop();
     await openai?.stop();
+    await secondOpenai?.stop();
   });
 
   test("the settings tabs, user settings and account that persist, admin general, connections and models", async () => {
@@ -199,6 +202,27 @@ describe.skipIf(!e2eEnabled)("settings in the real frontend", () => {
       await page.locator("#model-selector-0-button").click();
       await page.locator('[data-value="llama-e2e:latest"]').waitFor();
       await page.locator('[data-value="fake-gpt"]').waitFor();
+      await page.keyboard.press("Escape");
+    });
+
+    await step(page, "settings-06b-admin-openai-connection", async () => {
+      await page.goto(`${server.url}/admin/settings/connections`);
+      await page.getByText("Manage OpenAI API Connections").locator("xpath=..").getByRole("button").click();
+      await page.getByRole("dialog").locator("#url-input").fill(secondOpenai.url);
+      await page.getByRole("dialog").getByPlaceholder("API Key").fill("sk-second");
+      await page.getByRole("dialog").getByRole("button", { name: "Save", exact: true }).click();
+      const config = await eventually(
+        () => api("/openai/config"),
+        (c) => c.OPENAI_API_BASE_URLS?.includes(secondOpenai.url),
+      );
+      expect(config.OPENAI_API_KEYS[config.OPENAI_API_BASE_URLS.indexOf(secondOpenai.url)]).toBe("sk-second");
+      await page.reload();
+      await page.getByText("Manage OpenAI API Connections").waitFor();
+      const shown = await page.locator("input").evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
+      expect(shown).toContain(secondOpenai.url);
+      await page.goto(`${server.url}/`);
+      await page.locator("#model-selector-0-button").click();
+      await page.locator('[data-value="second-gpt"]').waitFor();
       await page.keyboard.press("Escape");
     });
 

@@ -236,3 +236,10 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await page.locator("#chat-input").getByText(text).waitFor();
   await page.keyboard.press("Enter");
 }
+
+/** The user menu's Settings, at one of its tabs. */
+export async function openSettings(page: Page, tab: string): Promise<void> {
+  await page.getByRole("button", { name: "Open User Profile Menu" }).last().click();
+  await page.getByRole("menuitem", { name: "Settings" }).or(page.getByText("Settings", { exact: true })).first().click();
+  await page.getByRole("tab", { name: tab }).click();
+}
