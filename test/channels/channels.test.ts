@@ -1,5 +1,6 @@
-// /api/v1/channels read routes on both databases: who sees which channel, write_access with the
-// reference's non-strict rule, exact nanosecond timestamps, other users' private channels.
+// /api/v1/channels on both databases: who sees which channel, write_access with the reference's
+// non-strict rule, exact nanosecond timestamps, other users' private channels, and the admin-only
+// create, update and delete.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestApp, type TestApp } from "../support/app";
 import { addUser, signUp, type Account } from "../support/accounts";
@@ -84,10 +85,68 @@ for (const dialect of dialects) {
       expect(missing.body.detail).toBe("We could not find what you're looking for :/");
     });
 
-    test("channel writes and messages are absent", async () => {
-      expect((await t.request("POST", "/api/v1/channels/create", { token: admin.token, body: { name: "x" } })).status).toBe(404);
-      const messages = await t.request("GET", `/api/v1/channels/${channels.general!.id}/messages`, { token: admin.token });
-      expect(messages.status).toBe(404);
+    test("POST /create (admins): the name lowercased, public without access_control; others get 401", async () => {
+      const before = await names(admin, "/list");
+      const refused = await t.request("POST", "/api/v1/channels/create", { token: alice.token, body: { name: "Mine" } });
+      expect(refused.status).toBe(401);
+      expect(await names(admin, "/list")).toEqual(before);
+
+      const res = await t.request("POST", "/api/v1/channels/create", {
+        token: admin.token,
+        body: { name: "Random Talk", description: "anything", id: "chosen", user_id: alice.id, created_at: 1 },
+      });
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body)).toEqual([
+        "id", "user_id", "type", "name", "description", "data", "meta", "access_control", "created_at", "updated_at",
+      ]);
+      expect(res.body).toMatchObject({ user_id: admin.id, type: null, name: "random talk", description: "anything", access_control: null });
+      expect(res.body.id).not.toBe("chosen");
+      expect(res.body.created_at).toBeGreaterThan(1e18);
+      expect((await one(bob, "general")).status).toBe(200);
+      expect((await t.request("GET", `/api/v1/channels/${res.body.id}`, { token: bob.token })).body.write_access).toBe(true);
+    });
+
+    test("POST /create and /{id}/update refuse bad input with 422 and change nothing", async () => {
+      for (const body of [{}, { name: 3 }, { name: "x", access_control: "everyone" }, { name: "x", data: [1] }]) {
+        const res = await t.request("POST", "/api/v1/channels/create", { token: admin.token, body });
+        expect(res.status).toBe(422);
+        const update = await t.request("POST", `/api/v1/channels/${channels.general!.id}/update`, { token: admin.token, body });
+        expect(update.status).toBe(422);
+      }
+      expect((await one(admin, "general")).body).toMatchObject({ name: "general", access_control: null });
+    });
+
+    test("POST /{id}/update (admins): name, data, meta and access_control replaced; description kept", async () => {
+      const made = (await t.request("POST", "/api/v1/channels/create", { token: admin.token, body: { name: "ops", description: "d" } })).body;
+      const path = `/api/v1/channels/${made.id}/update`;
+      expect((await t.request("POST", path, { token: bob.token, body: { name: "hijack" } })).status).toBe(401);
+      const res = await t.request("POST", path, {
+        token: admin.token,
+        body: { name: "Ops Team", description: "new", meta: { topic: "x" }, access_control: grants({ users: [bob.id] }) },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: made.id, name: "Ops Team", description: "d", meta: { topic: "x" }, access_control: grants({ users: [bob.id] }) });
+      expect(res.body.created_at).toBe(made.created_at);
+      expect(res.body.updated_at).toBeGreaterThan(made.updated_at);
+      expect((await t.request("GET", `/api/v1/channels/${made.id}`, { token: alice.token })).status).toBe(403);
+      expect((await t.request("GET", `/api/v1/channels/${made.id}`, { token: bob.token })).body.name).toBe("Ops Team");
+      // access_control left out makes the channel public again, as in the reference.
+      const reopened = await t.request("POST", path, { token: admin.token, body: { name: "ops" } });
+      expect(reopened.body.access_control).toBeNull();
+      const missing = await t.request("POST", "/api/v1/channels/no-such/update", { token: admin.token, body: { name: "x" } });
+      expect(missing.status).toBe(404);
+    });
+
+    test("DELETE /{id}/delete (admins): gone for everyone; 404 after", async () => {
+      const made = (await t.request("POST", "/api/v1/channels/create", { token: admin.token, body: { name: "temp" } })).body;
+      const path = `/api/v1/channels/${made.id}/delete`;
+      expect((await t.request("DELETE", path, { token: alice.token })).status).toBe(401);
+      expect((await t.request("GET", `/api/v1/channels/${made.id}`, { token: alice.token })).status).toBe(200);
+      const res = await t.request("DELETE", path, { token: admin.token });
+      expect(res.status).toBe(200);
+      expect(res.body).toBe(true);
+      expect((await t.request("GET", `/api/v1/channels/${made.id}`, { token: admin.token })).status).toBe(404);
+      expect((await t.request("DELETE", path, { token: admin.token })).status).toBe(404);
     });
   });
 }
