@@ -307,6 +307,12 @@ export class ModelCatalog {
     return this.rowsById.get(id);
   }
 
+  /** The model row with this id, waiting only if the table changed here and was not reread yet. */
+  async freshRow(id: string): Promise<ModelRow | undefined> {
+    await this.loadRows();
+    return this.rowsById.get(id);
+  }
+
   private assemble(): Json[] {
     const models: Json[] = this.baseItems().map((m) => ({ ...m }));
     if (models.length === 0) return [];
