@@ -94,24 +94,25 @@ export class Authenticator {
     if (!token) throw fail(401, ERROR_MESSAGES.NOT_AUTHENTICATED);
     if (token.startsWith("sk-")) return this.identifyApiKey(token, new URL(request.url).pathname, recordActivity);
 
-    const payload = this.verify(token);
+    const now = Date.now();
+    const payload = this.verify(token, now);
     if (!payload) throw fail(401, ERROR_MESSAGES.UNAUTHORIZED);
     const cached = this.users.get(payload.id);
-    if (cached && Date.now() - cached.at < USER_CACHE_MS) return this.admit(request, cached.row, recordActivity);
+    if (cached && now - cached.at < USER_CACHE_MS) return this.admit(request, cached.row, recordActivity, now);
     return this.loadUser(payload.id).then((user) => {
       if (!user) throw fail(401, ERROR_MESSAGES.INVALID_TOKEN);
-      return this.admit(request, user, recordActivity);
+      return this.admit(request, user, recordActivity, now);
     });
   }
 
   /** The checks after the token: the trusted email header must match, activity is recorded. */
-  private admit(request: Request, user: UserRow, recordActivity: boolean): UserRow {
+  private admit(request: Request, user: UserRow, recordActivity: boolean, now: number): UserRow {
     const trustedHeader = this.ctx.env.trustedEmailHeader;
     const trustedEmail = trustedHeader ? request.headers.get(trustedHeader) : null;
     if (trustedEmail && trustedEmail.toLowerCase() !== user.email.toLowerCase()) {
       throw fail(401, ERROR_MESSAGES.USER_MISMATCH);
     }
-    if (recordActivity) this.markActive(user.id);
+    if (recordActivity) this.markActive(user.id, now);
     return user;
   }
 
@@ -130,13 +131,13 @@ export class Authenticator {
     }
     const user = await findUserByApiKey(this.ctx.db, key);
     if (!user) throw fail(401, ERROR_MESSAGES.INVALID_TOKEN);
-    if (recordActivity) this.markActive(user.id);
+    if (recordActivity) this.markActive(user.id, Date.now());
     return user;
   }
 
-  private verify(token: string): { id: string; exp?: number } | null {
+  private verify(token: string, nowMs = Date.now()): { id: string; exp?: number } | null {
     const cached = this.tokens.get(token);
-    const now = Date.now() / 1000;
+    const now = nowMs / 1000;
     if (cached) return cached.exp === undefined || cached.exp > now ? cached : null;
     const payload = verifyToken(token, this.ctx.secretKey, now);
     if (!payload) return null;
@@ -154,8 +155,8 @@ export class Authenticator {
   }
 
   /** last_active_at, written at most once a minute per user (Python writes on every request). */
-  private markActive(id: string): void {
-    const now = Math.floor(Date.now() / 1000);
+  private markActive(id: string, nowMs: number): void {
+    const now = Math.floor(nowMs / 1000);
     if (now - (this.lastActiveWrite.get(id) ?? 0) < ACTIVE_WRITE_INTERVAL_S) return;
     this.lastActiveWrite.set(id, now);
     touchLastActive(this.ctx.db, id, now).catch((error) => this.ctx.log.warn("could not record activity", error));
@@ -174,12 +175,21 @@ function allowedAt(user: UserRow, level: AuthLevel): UserRow {
 export function readToken(request: Request): string | null {
   const header = request.headers.get("authorization");
   if (header) {
+    // "Bearer <token>" as clients send it, without running the pattern below.
+    if (header.startsWith("Bearer ") && isVisible(header.charCodeAt(7)) && isVisible(header.charCodeAt(header.length - 1))) {
+      return header.slice(7);
+    }
     const match = /^bearer\s+(.+)$/i.exec(header.trim());
     if (match?.[1]) return match[1].trim();
   }
   const apiKey = request.headers.get("x-api-key");
   if (apiKey?.startsWith("sk-")) return apiKey.trim();
   return readCookie(request, "token");
+}
+
+/** A printable ASCII character other than the space. */
+function isVisible(code: number): boolean {
+  return code > 32 && code < 127;
 }
 
 export function readCookie(request: Request, name: string): string | null {
