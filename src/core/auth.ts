@@ -212,6 +212,8 @@ export function readCookie(request: Request, name: string): string | null {
 export function authGuard(ctx: Pick<AppContext, "auth">) {
   const callers = new WeakMap<Request, UserRow | null>();
   // Not async functions: the caller is usually known at once (see Authenticator.authenticate).
+  // Elysia still awaits these hooks, since they return a call's result (its check for async
+  // hooks), so a cache miss's promise is settled before the handler runs.
   const remember = (request: Request, user: MaybePromise<UserRow | null>) => {
     if (!(user instanceof Promise)) return void callers.set(request, user);
     return user.then((row) => void callers.set(request, row));
