@@ -1,5 +1,7 @@
 // Starting the benchmark's helper processes and reading their "ready …" line.
 import type { Subprocess } from "bun";
+import { readdirSync, readFileSync } from "node:fs";
+import { cpuMicros } from "../lib/process";
 
 export interface Started {
   proc: Subprocess;
@@ -30,4 +32,24 @@ export async function spawnReady(args: string[]): Promise<Started> {
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/**
+ * CPU time (all threads) a process has used so far, in microseconds, to the nanosecond where
+ * Linux keeps per-thread schedstat (a short stream is far below /proc/<pid>/stat's 10 ms ticks).
+ */
+export function preciseCpuMicros(pid: number): number {
+  let nanos = 0;
+  let read = false;
+  try {
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        nanos += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, "utf8").split(" ")[0]);
+        read = true;
+      } catch {
+        // The thread ended between the listing and the read, or there is no schedstat.
+      }
+    }
+  } catch {}
+  return read ? nanos / 1000 : cpuMicros(pid);
 }

@@ -1,7 +1,8 @@
 // SSE through /api/chat/completions (no socket) against streaming straight from the upstream:
-// throughput of a long stream and the latency added to the first token.
+// throughput of a long stream, the relay's CPU time per stream (server and bare relay, each
+// in its own process), and the latency added to the first token.
 //   bun bench/completions/sse.ts [tokens=20000] [rounds=7] [latencySamples=300]
-import { percentile, spawnReady } from "./processes";
+import { percentile, preciseCpuMicros, spawnReady } from "./processes";
 
 const tokens = Number(process.argv[2] ?? 20_000);
 const rounds = Number(process.argv[3] ?? 7);
@@ -43,19 +44,30 @@ for (let i = 0; i < 3; i++) {
   await read(viaServer, 2000);
 }
 
+/** Reads a stream; also returns the CPU time `pid` spent meanwhile, in µs. */
+async function readWithCpu(url: string, pid: number, n: number): Promise<[number, number, number]> {
+  const before = preciseCpuMicros(pid);
+  const [, ms, bytes] = await read(url, n);
+  return [ms, bytes, preciseCpuMicros(pid) - before];
+}
+
 const directTimes: number[] = [];
 const serverTimes: number[] = [];
 const bareTimes: number[] = [];
+const serverCpu: number[] = [];
+const bareCpu: number[] = [];
 let bytes = 0;
 for (let i = 0; i < rounds; i++) {
   const [, d, b1] = await read(direct, tokens);
-  const [, s, b2] = await read(viaServer, tokens);
-  const [, b] = await read(viaBare, tokens);
+  const [s, b2, sc] = await readWithCpu(viaServer, server.proc.pid, tokens);
+  const [b, , bc] = await readWithCpu(viaBare, bareRelay.proc.pid, tokens);
   if (b1 !== b2) throw new Error(`different bodies: ${b1} vs ${b2} bytes`);
   bytes = b1;
   directTimes.push(d);
   serverTimes.push(s);
   bareTimes.push(b);
+  serverCpu.push(sc);
+  bareCpu.push(bc);
 }
 const directMs = percentile(directTimes, 50);
 const serverMs = percentile(serverTimes, 50);
@@ -65,6 +77,9 @@ console.log(`  direct from upstream: ${directMs.toFixed(1)} ms (${((tokens / dir
 console.log(`  through /api/chat/completions: ${serverMs.toFixed(1)} ms (${((tokens / serverMs) * 1000).toFixed(0)} tokens/s)`);
 console.log(`  through a bare Bun.serve relay: ${bareMs.toFixed(1)} ms (${((directMs / bareMs) * 100).toFixed(1)}% of direct)`);
 console.log(`  throughput share: ${((directMs / serverMs) * 100).toFixed(1)}% of direct, ${((bareMs / serverMs) * 100).toFixed(1)}% of the bare relay`);
+const serverCpuMs = percentile(serverCpu, 50) / 1000;
+const bareCpuMs = percentile(bareCpu, 50) / 1000;
+console.log(`  relay CPU per stream (median): server ${serverCpuMs.toFixed(2)} ms (${((serverCpuMs * 1000) / tokens).toFixed(3)} µs per token), bare relay ${bareCpuMs.toFixed(2)} ms`);
 
 const firstDirect: number[] = [];
 const firstServer: number[] = [];
@@ -83,9 +98,11 @@ const clients = 50;
 const perClient = 5000;
 for (const [label, url] of [["direct from upstream", direct], ["through /api/chat/completions", viaServer]] as const) {
   const started = performance.now();
+  const cpuBefore = preciseCpuMicros(server.proc.pid);
   await Promise.all(Array.from({ length: clients }, () => read(url, perClient, 10)));
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${clients} paced streams of ${perClient} tokens, ${label}: ${((clients * perClient) / seconds).toFixed(0)} tokens/s`);
+  const cpu = url === viaServer ? `, server CPU ${((preciseCpuMicros(server.proc.pid) - cpuBefore) / (clients * perClient)).toFixed(2)} µs per token` : "";
+  console.log(`${clients} paced streams of ${perClient} tokens, ${label}: ${((clients * perClient) / seconds).toFixed(0)} tokens/s${cpu}`);
 }
 
 bareRelay.proc.kill();

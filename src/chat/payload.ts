@@ -29,9 +29,10 @@ export function queryFlag(value: unknown): boolean {
   return typeof value === "string" && ["true", "1", "yes", "on"].includes(value.toLowerCase());
 }
 
+/** Merges `source` into `target`; nested objects of `target` are copied, never changed in place. */
 export function deepUpdate(target: Json, source: Json): Json {
   for (const [key, value] of Object.entries(source)) {
-    target[key] = isRecord(value) ? deepUpdate(isRecord(target[key]) ? (target[key] as Json) : {}, value) : value;
+    target[key] = isRecord(value) ? deepUpdate(isRecord(target[key]) ? { ...(target[key] as Json) } : {}, value) : value;
   }
   return target;
 }

@@ -3,7 +3,7 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
-import { HttpError } from "../core/errors";
+import { HttpError, jsonText } from "../core/errors";
 import { catalogFor } from "../models/catalog";
 import { runOutletFilters } from "../pipelines/filters";
 import { callerCredentials } from "../tasks/routes";
@@ -23,11 +23,7 @@ export function chatRoutes(ctx: AppContext) {
     .use(authGuard(ctx))
     .get(
       "/api/models",
-      ({ user, query, set }) => {
-        // The list is kept as JSON text and goes out as such.
-        set.headers["content-type"] = "application/json";
-        return catalog.listJson(user, { force: queryFlag(query.refresh), user });
-      },
+      ({ user, query }) => jsonText(catalog.listJson(user, { force: queryFlag(query.refresh), user })),
       { auth: "verified", ...tag },
     )
     .get(

@@ -10,6 +10,8 @@ import type { PermissionTree } from "./permissions";
 
 export type AuthLevel = "optional" | "any" | "verified" | "admin";
 
+type MaybePromise<T> = T | Promise<T>;
+
 export interface AuthOptions {
   /**
    * Write `last_active_at` (default). Socket connections do not, like Open WebUI's: a restart
@@ -42,16 +44,25 @@ export class Authenticator {
     });
   }
 
-  /** The caller at `level`, or an HttpError; "optional" yields null instead of failing. */
-  async authenticate(request: Request, level: AuthLevel, options: AuthOptions = {}): Promise<UserRow | null> {
+  /**
+   * The caller at `level`, or an HttpError; "optional" yields null instead of failing. When the
+   * token and the user row are cached (nearly every request) the answer comes back at once, not
+   * as a promise: on a cheap route a chain of awaits costs more than the checks themselves.
+   */
+  authenticate(request: Request, level: AuthLevel, options: AuthOptions = {}): MaybePromise<UserRow | null> {
     const record = options.recordActivity ?? true;
-    if (level === "optional") return readToken(request) === null ? null : this.identify(request, record).catch(() => null);
-    const user = await this.identify(request, record);
-    if (level === "verified" && user.role !== "user" && user.role !== "admin") {
-      throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);
+    const token = readToken(request);
+    if (level === "optional") {
+      if (token === null) return null;
+      try {
+        const user = this.identify(request, token, record);
+        return user instanceof Promise ? user.catch(() => null) : user;
+      } catch {
+        return null;
+      }
     }
-    if (level === "admin" && user.role !== "admin") throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);
-    return user;
+    const user = this.identify(request, token, record);
+    return user instanceof Promise ? user.then((row) => allowedAt(row, level)) : allowedAt(user, level);
   }
 
   /** The `exp` of a JWT this authenticator accepted (null: never expires), without re-verifying. */
@@ -79,21 +90,29 @@ export class Authenticator {
     return tree;
   }
 
-  private async identify(request: Request, recordActivity: boolean): Promise<UserRow> {
-    const token = readToken(request);
+  private identify(request: Request, token: string | null, recordActivity: boolean): MaybePromise<UserRow> {
     if (!token) throw fail(401, ERROR_MESSAGES.NOT_AUTHENTICATED);
     if (token.startsWith("sk-")) return this.identifyApiKey(token, new URL(request.url).pathname, recordActivity);
 
-    const payload = this.verify(token);
+    const now = Date.now();
+    const payload = this.verify(token, now);
     if (!payload) throw fail(401, ERROR_MESSAGES.UNAUTHORIZED);
-    const user = await this.loadUser(payload.id);
-    if (!user) throw fail(401, ERROR_MESSAGES.INVALID_TOKEN);
+    const cached = this.users.get(payload.id);
+    if (cached && now - cached.at < USER_CACHE_MS) return this.admit(request, cached.row, recordActivity, now);
+    return this.loadUser(payload.id).then((user) => {
+      if (!user) throw fail(401, ERROR_MESSAGES.INVALID_TOKEN);
+      return this.admit(request, user, recordActivity, now);
+    });
+  }
+
+  /** The checks after the token: the trusted email header must match, activity is recorded. */
+  private admit(request: Request, user: UserRow, recordActivity: boolean, now: number): UserRow {
     const trustedHeader = this.ctx.env.trustedEmailHeader;
     const trustedEmail = trustedHeader ? request.headers.get(trustedHeader) : null;
     if (trustedEmail && trustedEmail.toLowerCase() !== user.email.toLowerCase()) {
       throw fail(401, ERROR_MESSAGES.USER_MISMATCH);
     }
-    if (recordActivity) this.markActive(user.id);
+    if (recordActivity) this.markActive(user.id, now);
     return user;
   }
 
@@ -112,13 +131,13 @@ export class Authenticator {
     }
     const user = await findUserByApiKey(this.ctx.db, key);
     if (!user) throw fail(401, ERROR_MESSAGES.INVALID_TOKEN);
-    if (recordActivity) this.markActive(user.id);
+    if (recordActivity) this.markActive(user.id, Date.now());
     return user;
   }
 
-  private verify(token: string): { id: string; exp?: number } | null {
+  private verify(token: string, nowMs = Date.now()): { id: string; exp?: number } | null {
     const cached = this.tokens.get(token);
-    const now = Date.now() / 1000;
+    const now = nowMs / 1000;
     if (cached) return cached.exp === undefined || cached.exp > now ? cached : null;
     const payload = verifyToken(token, this.ctx.secretKey, now);
     if (!payload) return null;
@@ -129,33 +148,48 @@ export class Authenticator {
   }
 
   private async loadUser(id: string): Promise<UserRow | undefined> {
-    const cached = this.users.get(id);
-    const now = Date.now();
-    if (cached && now - cached.at < USER_CACHE_MS) return cached.row;
     const row = await findUserById(this.ctx.db, id);
-    if (row) this.users.set(id, { row, at: now });
+    if (row) this.users.set(id, { row, at: Date.now() });
     else this.users.delete(id);
     return row;
   }
 
   /** last_active_at, written at most once a minute per user (Python writes on every request). */
-  private markActive(id: string): void {
-    const now = Math.floor(Date.now() / 1000);
+  private markActive(id: string, nowMs: number): void {
+    const now = Math.floor(nowMs / 1000);
     if (now - (this.lastActiveWrite.get(id) ?? 0) < ACTIVE_WRITE_INTERVAL_S) return;
     this.lastActiveWrite.set(id, now);
     touchLastActive(this.ctx.db, id, now).catch((error) => this.ctx.log.warn("could not record activity", error));
   }
 }
 
+/** The role check of a level ("optional" and "any" let every signed-in role through). */
+function allowedAt(user: UserRow, level: AuthLevel): UserRow {
+  if (level === "verified" && user.role !== "user" && user.role !== "admin") {
+    throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);
+  }
+  if (level === "admin" && user.role !== "admin") throw new HttpError(401, ERROR_MESSAGES.ACCESS_PROHIBITED);
+  return user;
+}
+
 export function readToken(request: Request): string | null {
   const header = request.headers.get("authorization");
   if (header) {
+    // "Bearer <token>" as clients send it, without running the pattern below.
+    if (header.startsWith("Bearer ") && isVisible(header.charCodeAt(7)) && isVisible(header.charCodeAt(header.length - 1))) {
+      return header.slice(7);
+    }
     const match = /^bearer\s+(.+)$/i.exec(header.trim());
     if (match?.[1]) return match[1].trim();
   }
   const apiKey = request.headers.get("x-api-key");
   if (apiKey?.startsWith("sk-")) return apiKey.trim();
   return readCookie(request, "token");
+}
+
+/** A printable ASCII character other than the space. */
+function isVisible(code: number): boolean {
+  return code > 32 && code < 127;
 }
 
 export function readCookie(request: Request, name: string): string | null {
@@ -177,17 +211,21 @@ export function readCookie(request: Request, name: string): string | null {
  */
 export function authGuard(ctx: Pick<AppContext, "auth">) {
   const callers = new WeakMap<Request, UserRow | null>();
+  // Not async functions: the caller is usually known at once (see Authenticator.authenticate).
+  // Elysia still awaits these hooks, since they return a call's result (its check for async
+  // hooks), so a cache miss's promise is settled before the handler runs.
+  const remember = (request: Request, user: MaybePromise<UserRow | null>) => {
+    if (!(user instanceof Promise)) return void callers.set(request, user);
+    return user.then((row) => void callers.set(request, row));
+  };
   return new Elysia({ name: "auth-guard" }).macro({
     auth: (level: Exclude<AuthLevel, "optional">) => ({
-      transform: async ({ request }: { request: Request }) => {
-        callers.set(request, await ctx.auth.authenticate(request, level));
-      },
+      transform: ({ request }: { request: Request }) => remember(request, ctx.auth.authenticate(request, level)),
       resolve: ({ request }) => ({ user: callers.get(request) as UserRow }),
     }),
     optionalAuth: (enabled: true) => ({
-      transform: async ({ request }: { request: Request }) => {
-        callers.set(request, enabled ? await ctx.auth.authenticate(request, "optional") : null);
-      },
+      transform: ({ request }: { request: Request }) =>
+        remember(request, enabled ? ctx.auth.authenticate(request, "optional") : null),
       resolve: ({ request }) => ({ user: callers.get(request) ?? null }),
     }),
   });

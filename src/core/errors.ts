@@ -92,3 +92,10 @@ export function json(status: number, body: unknown, headers: [string, string][] 
     headers: [["content-type", "application/json"], ...headers],
   });
 }
+
+const JSON_TEXT: ResponseInit = { headers: { "content-type": "application/json" } };
+
+/** A 200 answer whose JSON text is already made (kept in a cache), sent as it is. */
+export function jsonText(text: string | Promise<string>): Response | Promise<Response> {
+  return typeof text === "string" ? new Response(text, JSON_TEXT) : text.then(jsonText);
+}

@@ -44,9 +44,17 @@ interface OllamaAnswer {
 }
 
 export interface Assembled {
-  version: number;
   list: Json[];
   byId: Map<string, Json>;
+}
+
+/** The assembled list with what it was built from and its JSON text per kind of viewer. */
+interface Snapshot extends Assembled {
+  baseVersion: number;
+  rowsVersion: number;
+  configVersion: number;
+  /** "*" for viewers who see everything, else "id|role|groups". */
+  bodies: Map<string, string>;
 }
 
 export interface CatalogSettings {
@@ -88,9 +96,7 @@ export class ModelCatalog {
   private rowsVersion = 0;
   private rowsDirty = true;
   private rowsLoading: Promise<void> | null = null;
-  private assembled: Assembled | null = null;
-  private assembledKey = "";
-  private responses = new Map<string, string>();
+  private assembled: Snapshot | null = null;
   private groups = new Map<string, { ids: string[]; at: number }>();
 
   constructor(private readonly ctx: AppContext) {
@@ -249,13 +255,18 @@ export class ModelCatalog {
 
   /** Makes sure the upstream caches are warm (waiting like a list request would). */
   async ensureFresh(options: { force?: boolean; user?: UserInfo | null } = {}): Promise<void> {
-    // Busy servers ask many times a second; the caches are looked at no more than every
-    // CHECK_INTERVAL_MS unless something changed here.
-    const now = Date.now();
-    if (!options.force && !this.rowsDirty && this.checkedConfig === this.configVersion && now - this.checkedAt < CHECK_INTERVAL_MS) return;
-    this.checkedAt = now;
+    if (!options.force && this.checkedRecently()) return;
+    this.checkedAt = Date.now();
     this.checkedConfig = this.configVersion;
     await Promise.all([this.refreshBase(options.force ?? false, options.user ?? null), this.loadRows()]);
+  }
+
+  /**
+   * Busy servers ask many times a second; the caches are looked at no more than every
+   * CHECK_INTERVAL_MS unless something changed here.
+   */
+  private checkedRecently(): boolean {
+    return !this.rowsDirty && this.checkedConfig === this.configVersion && Date.now() - this.checkedAt < CHECK_INTERVAL_MS;
   }
 
   private async loadRows(): Promise<void> {
@@ -293,17 +304,30 @@ export class ModelCatalog {
   }
 
   /** The list as last assembled, without waiting for upstreams. */
-  current(): Assembled {
-    const key = `${this.baseVersion}:${this.rowsVersion}:${this.configVersion}`;
-    if (this.assembled && this.assembledKey === key) return this.assembled;
+  current(): Snapshot {
+    const last = this.assembled;
+    if (last && last.baseVersion === this.baseVersion && last.rowsVersion === this.rowsVersion && last.configVersion === this.configVersion) {
+      return last;
+    }
     const list = this.assemble();
-    this.assembled = { version: (this.assembled?.version ?? 0) + 1, list, byId: new Map(list.map((m) => [m.id as string, m])) };
-    this.assembledKey = key;
-    this.responses.clear();
+    this.assembled = {
+      list,
+      byId: new Map(list.map((m) => [m.id as string, m])),
+      baseVersion: this.baseVersion,
+      rowsVersion: this.rowsVersion,
+      configVersion: this.configVersion,
+      bodies: new Map(),
+    };
     return this.assembled;
   }
 
   rowById(id: string): ModelRow | undefined {
+    return this.rowsById.get(id);
+  }
+
+  /** The model row with this id, waiting only if the table changed here and was not reread yet. */
+  async freshRow(id: string): Promise<ModelRow | undefined> {
+    await this.loadRows();
     return this.rowsById.get(id);
   }
 
@@ -399,12 +423,17 @@ export class ModelCatalog {
   }
 
   async groupIds(userId: string): Promise<string[]> {
-    const cached = this.groups.get(userId);
-    if (cached && Date.now() - cached.at < GROUPS_TTL_MS) return cached.ids;
+    const cached = this.cachedGroupIds(userId);
+    if (cached) return cached;
     const ids = await groupIdsOf(this.ctx.db, userId);
     if (this.groups.size > 10_000) this.groups.clear();
     this.groups.set(userId, { ids, at: Date.now() });
     return ids;
+  }
+
+  private cachedGroupIds(userId: string): string[] | undefined {
+    const cached = this.groups.get(userId);
+    return cached && Date.now() - cached.at < GROUPS_TTL_MS ? cached.ids : undefined;
   }
 
   /** Filters any list of items by the same rule, for routes that list one family. */
@@ -418,19 +447,38 @@ export class ModelCatalog {
     });
   }
 
-  /** GET /api/models: the viewer's list as JSON text, cached until anything changes. */
-  async listJson(viewer: Viewer, options: { force?: boolean; user?: UserInfo | null } = {}): Promise<string> {
-    const assembled = await this.models(options);
+  /**
+   * GET /api/models: the viewer's list as JSON text, kept until anything it depends on changes.
+   * When nothing needs a look (nearly every call) it comes back at once, without an await.
+   */
+  listJson(viewer: Viewer, options: { force?: boolean; user?: UserInfo | null } = {}): string | Promise<string> {
+    if (!options.force && this.checkedRecently()) {
+      const snapshot = this.current();
+      const groupIds = this.filters(viewer) ? this.cachedGroupIds(viewer.id) : [];
+      const body = groupIds && snapshot.bodies.get(this.viewerKey(viewer, groupIds));
+      if (body) return body;
+    }
+    return this.buildListJson(viewer, options);
+  }
+
+  private async buildListJson(viewer: Viewer, options: { force?: boolean; user?: UserInfo | null }): Promise<string> {
+    await this.ensureFresh(options);
+    const snapshot = this.current();
     const filtered = this.filters(viewer);
     const groupIds = filtered ? await this.groupIds(viewer.id) : [];
-    const key = filtered ? `${assembled.version}|${viewer.id}|${viewer.role}|${groupIds.join(",")}` : `${assembled.version}|*`;
-    const cached = this.responses.get(key);
+    const key = this.viewerKey(viewer, groupIds);
+    const cached = snapshot.bodies.get(key);
     if (cached !== undefined) return cached;
-    const data = filtered ? assembled.list.filter((m) => this.visibleTo(viewer, m, groupIds)) : assembled.list;
+    const data = filtered ? snapshot.list.filter((m) => this.visibleTo(viewer, m, groupIds)) : snapshot.list;
     const body = JSON.stringify({ data });
-    if (this.responses.size >= RESPONSE_CACHE_SIZE) this.responses.clear();
-    this.responses.set(key, body);
+    if (snapshot.bodies.size >= RESPONSE_CACHE_SIZE) snapshot.bodies.clear();
+    snapshot.bodies.set(key, body);
     return body;
+  }
+
+  /** Viewers who see the same list share a key. */
+  private viewerKey(viewer: Viewer, groupIds: string[]): string {
+    return this.filters(viewer) ? `${viewer.id}|${viewer.role}|${groupIds.join(",")}` : "*";
   }
 }
 

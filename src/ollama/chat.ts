@@ -54,7 +54,7 @@ export async function ollamaChat(
   const metadata = (input.metadata as Json | undefined) ?? null;
   delete input.metadata;
   let payload = validChatForm(input);
-  payload = (await applyModelRow(ctx, payload, user, metadata, bypass, "ollama", applyModelParamsOllama)).payload;
+  payload = (await applyModelRow(catalog, payload, user, metadata, bypass, "ollama", applyModelParamsOllama)).payload;
   payload.model = withTag(String(payload.model));
   const node =
     options.urlIdx === undefined

@@ -2,11 +2,10 @@
 // the model row's base model, params and system prompt, the connection's prefix and auth,
 // reasoning-model renames, Azure's URL and parameter set.
 import type { AppContext } from "../context";
-import { groupIdsOf, hasAccess } from "../core/access";
+import { hasAccess } from "../core/access";
 import { HttpError } from "../core/errors";
 import { upstreamFetch, type UserInfo } from "../core/upstream";
 import type { ModelCatalog } from "../models/catalog";
-import { findModelRow } from "../models/repository";
 import { applyModelParamsOpenAI, applySystemPrompt, isRecord, logitBiasToJson, type Json } from "../chat/payload";
 import type { UpstreamReply } from "../chat/reply";
 import type { TemplateUser } from "../tasks/prompt";
@@ -70,9 +69,13 @@ function adaptForModel(payload: Json, url: string): void {
   if ("logit_bias" in payload) payload.logit_bias = logitBiasToJson(payload.logit_bias);
 }
 
-/** Applies the model row (base model, params, system prompt) and enforces read access. */
+/**
+ * Applies the model row (base model, params, system prompt) and enforces read access. The row
+ * comes from the catalog's copy of the model table (reloaded after every write here, and checked
+ * for other writers every second), not from a query per request.
+ */
 export async function applyModelRow(
-  ctx: AppContext,
+  catalog: ModelCatalog,
   payload: Json,
   user: Caller & { role: string },
   metadata: Json | null | undefined,
@@ -81,7 +84,7 @@ export async function applyModelRow(
   applyParams: (params: Json, form: Json) => Json,
 ): Promise<{ modelId: string; payload: Json }> {
   let modelId = String(payload.model);
-  const row = await findModelRow(ctx.db, modelId);
+  const row = await catalog.freshRow(modelId);
   if (row) {
     if (row.base_model_id) {
       payload.model = row.base_model_id;
@@ -95,7 +98,7 @@ export async function applyModelRow(
       payload = applySystemPrompt(system, payload, metadata?.variables, user);
     }
     if (!bypassFilter && user.role === "user") {
-      const groupIds = await groupIdsOf(ctx.db, user.id);
+      const groupIds = await catalog.groupIds(user.id);
       if (row.user_id !== user.id && !hasAccess(user.id, groupIds, "read", row.access_control)) {
         throw new HttpError(403, "Model not found");
       }
@@ -127,7 +130,7 @@ export async function openaiChatCompletion(
   let payload: Json = { ...form };
   const metadata = (payload.metadata as Json | undefined) ?? options.metadata ?? null;
   delete payload.metadata;
-  const applied = await applyModelRow(ctx, payload, user, metadata, bypass, "openai", applyModelParamsOpenAI);
+  const applied = await applyModelRow(catalog, payload, user, metadata, bypass, "openai", applyModelParamsOpenAI);
   payload = applied.payload;
 
   await catalog.ensureFresh({ user });

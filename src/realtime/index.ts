@@ -147,7 +147,11 @@ async function redisAdapter(link: RedisLink, keyPrefix: string) {
 async function identify(auth: Authenticator, token: unknown): Promise<UserRow | null> {
   if (typeof token !== "string" || token.length === 0 || token.length > 8192 || token.startsWith("sk-")) return null;
   const request = new Request(`http://realtime.internal${SOCKET_PATH}/`, { headers: { authorization: `Bearer ${token}` } });
-  return auth.authenticate(request, "any", { recordActivity: false }).catch(() => null);
+  try {
+    return await auth.authenticate(request, "any", { recordActivity: false });
+  } catch {
+    return null;
+  }
 }
 
 /** A `transport=websocket` request without the upgrade headers (Open WebUI answers 400). */

@@ -12,8 +12,13 @@ import { VERSION } from "./version";
  * changes: serializing it was a third of the cost of a signed-in call. Whatever else the body
  * comes to depend on must join the key, or the cache must go.
  */
-export async function appConfigJson(ctx: AppContext, user: UserRow | null): Promise<string> {
-  const userCount = await knownUserCount(ctx, user);
+export function appConfigJson(ctx: AppContext, user: UserRow | null): string | Promise<string> {
+  // Synchronous when the count is known: most calls need no await at all.
+  const count = knownUserCount(ctx, user);
+  return typeof count === "number" ? configText(ctx, user, count) : count.then((n) => configText(ctx, user, n));
+}
+
+function configText(ctx: AppContext, user: UserRow | null, userCount: number): string {
   const texts = cachedTexts(ctx);
   const key = `${user?.role ?? ""}:${userCount}`;
   let text = texts.get(key);
@@ -152,11 +157,15 @@ const signedInCounts = new WeakMap<AppContext, { n: number; at: number }>();
  * Anonymous callers only need to know whether any account exists; once one does, that stays
  * true, so for them the count is read only on a fresh install (and is then always exact).
  */
-async function knownUserCount(ctx: AppContext, user: UserRow | null): Promise<number> {
+function knownUserCount(ctx: AppContext, user: UserRow | null): number | Promise<number> {
   if (user === null && ctx.hasUsers) return 1;
-  const now = Date.now();
   const recent = user === null ? undefined : signedInCounts.get(ctx);
-  if (recent && now - recent.at < USER_COUNT_MAX_AGE_MS) return recent.n;
+  if (recent && Date.now() - recent.at < USER_COUNT_MAX_AGE_MS) return recent.n;
+  return countAndRemember(ctx, user);
+}
+
+async function countAndRemember(ctx: AppContext, user: UserRow | null): Promise<number> {
+  const now = Date.now();
   const n = await countUsers(ctx.db);
   if (n > 0) ctx.hasUsers = true;
   if (user !== null) signedInCounts.set(ctx, { n, at: now });

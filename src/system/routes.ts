@@ -1,7 +1,7 @@
 // Routes Open WebUI defines directly in main.py that belong to the foundation.
 import { Elysia, t } from "elysia";
 import { authGuard } from "../core/auth";
-import { notFound } from "../core/errors";
+import { jsonText, notFound } from "../core/errors";
 import type { AppContext } from "../context";
 import { ping } from "../db/client";
 import { appConfigJson } from "./app-config";
@@ -33,11 +33,7 @@ export function systemRoutes(ctx: AppContext) {
     .get("/api/changelog", () => CHANGELOG, { detail: { tags: ["system"] } })
     .get(
       "/api/config",
-      ({ user, set }) => {
-        // Text (not a Response) so Elysia builds the answer once, with the CORS headers.
-        set.headers["content-type"] = "application/json";
-        return appConfigJson(ctx, user);
-      },
+      ({ user }) => jsonText(appConfigJson(ctx, user)),
       { optionalAuth: true, detail: { tags: ["system"] } },
     )
     // The admin's sign-up webhook (Admin → Settings → General), read by auths/webhook.ts.
