@@ -32,6 +32,7 @@ import { foldersRoutes } from "./folders/routes";
 import { audioRoutes } from "./audio/routes";
 import { imagesRoutes } from "./images/routes";
 import { pipelinesRoutes } from "./pipelines/routes";
+import { scimRoutes } from "./scim/routes";
 import { VERSION } from "./system/version";
 
 export function createApp(ctx: AppContext) {
@@ -53,6 +54,7 @@ export function createApp(ctx: AppContext) {
     .use(authsRoutes(ctx))
     .use(usersRoutes(ctx))
     .use(groupsRoutes(ctx))
+    .use(scimRoutes(ctx))
     .use(configsRoutes(ctx))
     .use(promptsRoutes(ctx))
     .use(toolsRoutes(ctx))
@@ -110,7 +112,7 @@ function docsFor(ctx: AppContext) {
 }
 
 function handleError(ctx: AppContext, code: string | number, error: unknown, request: Request, path: string) {
-  if (error instanceof HttpError) return json(error.status, { detail: error.detail }, error.headers);
+  if (error instanceof HttpError) return json(error.status, error.body(), error.headers);
   switch (code) {
     case "NOT_FOUND": {
       const page = request.method === "GET" || request.method === "HEAD" ? serveFrontend(ctx.env, path) : null;

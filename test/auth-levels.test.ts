@@ -1,10 +1,11 @@
 // Every route's auth level: anonymous, pending, user and admin callers, with the reference's
-// status codes (401 for a missing or too-low role).
+// status codes (401 for a missing or too-low role). SCIM routes take only the SCIM token, which no
+// user's session or role stands in for ("scim": every caller here is refused; test/scim checks the token).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestApp, type TestApp } from "./support/app";
 import { addUser, signUp, type Account } from "./support/accounts";
 
-type Level = "public" | "any" | "verified" | "admin";
+type Level = "public" | "any" | "verified" | "admin" | "scim";
 const ROUTES: [string, string, Level][] = [
   ["GET", "/health", "public"],
   ["GET", "/health/db", "public"],
@@ -184,6 +185,21 @@ const ROUTES: [string, string, Level][] = [
   ["GET", "/api/v1/pipelines/some-id/valves?urlIdx=0", "admin"],
   ["GET", "/api/v1/pipelines/some-id/valves/spec?urlIdx=0", "admin"],
   ["POST", "/api/v1/pipelines/some-id/valves/update?urlIdx=0", "admin"],
+  ["GET", "/api/v1/scim/v2/ServiceProviderConfig", "public"],
+  ["GET", "/api/v1/scim/v2/ResourceTypes", "public"],
+  ["GET", "/api/v1/scim/v2/Schemas", "public"],
+  ["GET", "/api/v1/scim/v2/Users", "scim"],
+  ["GET", "/api/v1/scim/v2/Users/some-id", "scim"],
+  ["POST", "/api/v1/scim/v2/Users", "scim"],
+  ["PUT", "/api/v1/scim/v2/Users/some-id", "scim"],
+  ["PATCH", "/api/v1/scim/v2/Users/some-id", "scim"],
+  ["DELETE", "/api/v1/scim/v2/Users/some-id", "scim"],
+  ["GET", "/api/v1/scim/v2/Groups", "scim"],
+  ["GET", "/api/v1/scim/v2/Groups/some-id", "scim"],
+  ["POST", "/api/v1/scim/v2/Groups", "scim"],
+  ["PUT", "/api/v1/scim/v2/Groups/some-id", "scim"],
+  ["PATCH", "/api/v1/scim/v2/Groups/some-id", "scim"],
+  ["DELETE", "/api/v1/scim/v2/Groups/some-id", "scim"],
 ];
 
 const ALLOWED: Record<Level, string[]> = {
@@ -191,6 +207,7 @@ const ALLOWED: Record<Level, string[]> = {
   any: ["pending", "user", "admin"],
   verified: ["user", "admin"],
   admin: ["admin"],
+  scim: [],
 };
 
 describe("auth levels", () => {
@@ -198,7 +215,11 @@ describe("auth levels", () => {
   const callers: Record<string, string | undefined> = { anonymous: undefined };
   beforeAll(async () => {
     // The OpenAI connection is a closed loopback port: routes that ask it never leave the machine.
-    t = await startTestApp("sqlite", { OPENAI_API_BASE_URLS: "http://127.0.0.1:9/v1" });
+    t = await startTestApp("sqlite", {
+      OPENAI_API_BASE_URLS: "http://127.0.0.1:9/v1",
+      SCIM_ENABLED: "true",
+      SCIM_TOKEN: "scim-token-no-caller-holds",
+    });
     const admin: Account = await signUp(t, "admin@example.com");
     callers.admin = admin.token;
     callers.user = (await addUser(t, admin, "user@example.com", "user")).token;

@@ -44,6 +44,8 @@ export interface Env {
   cookie: { sameSite: "lax" | "strict" | "none"; secure: boolean };
   trustedEmailHeader: string | undefined;
   trustedNameHeader: string | undefined;
+  /** SCIM 2.0 at /api/v1/scim/v2: mounted only when enabled, and answered only for this bearer token. */
+  scim: { enabled: boolean; token: string };
   /** Raw access for PersistentConfig defaults (Appendix C of the reference). */
   raw: Source;
 }
@@ -94,6 +96,7 @@ export function readEnv(source: Source = process.env, cwd = process.cwd()): Env 
     },
     trustedEmailHeader: get("WEBUI_AUTH_TRUSTED_EMAIL_HEADER"),
     trustedNameHeader: get("WEBUI_AUTH_TRUSTED_NAME_HEADER"),
+    scim: { enabled: parseBool(source, "SCIM_ENABLED", false), token: source.SCIM_TOKEN ?? "" },
     raw: source,
   };
 }

@@ -72,6 +72,11 @@ export class HttpError extends Error {
   ) {
     super(typeof detail === "string" ? detail : JSON.stringify(detail));
   }
+
+  /** The response body; FastAPI's `{"detail": ...}` unless a protocol needs its own shape. */
+  body(): unknown {
+    return { detail: this.detail };
+  }
 }
 
 export const badRequest = (detail: string = ERROR_MESSAGES.DEFAULT) => new HttpError(400, detail);

@@ -33,6 +33,13 @@ export async function findFirstUser(db: Db): Promise<UserRow | undefined> {
   return row;
 }
 
+/** The oldest admin account, which owns what no signed-in user creates (groups made over SCIM). */
+export async function findFirstAdmin(db: Db): Promise<UserRow | undefined> {
+  const { user } = db.t;
+  const [row] = await db.read.select().from(user).where(eq(user.role, "admin")).orderBy(asc(user.created_at)).limit(1);
+  return row;
+}
+
 // /api/config counts users on every signed-in request, so the statement is built once per database.
 const countStatements = new WeakMap<Db, { execute(): Promise<{ n: number }[]> }>();
 
@@ -88,6 +95,17 @@ export async function existingUserIds(db: Db, ids: string[]): Promise<string[]> 
   const rows = await db.read.select({ id: user.id }).from(user).where(inArray(user.id, ids));
   const found = new Set(rows.map((r) => r.id));
   return ids.filter((id) => found.has(id));
+}
+
+/** The accounts among `ids`, in the order of `ids` (unknown ids are skipped). */
+export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  const { user } = db.t;
+  const byId = new Map<string, UserRow>();
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const row of await db.read.select().from(user).where(inArray(user.id, ids.slice(i, i + 500)))) byId.set(row.id, row);
+  }
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 type UserChange = Partial<
