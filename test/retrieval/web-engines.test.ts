@@ -130,7 +130,7 @@ const cases: EngineCase[] = [
     answers: { "api.perplexity.ai/chat/completions": { citations: [A, B, C], choices: [{ message: { content: "In March." } }] } },
     request: (r) => {
       expect(r.body).toMatchObject({ model: "sonar", temperature: 0.2, stream: false, web_search_options: { search_context_usage: "medium" } });
-      expect((r.body as { messages: { content: string }[] }).messages[1]).toEqual({ role: "user", content: QUERY });
+      expect((r.body as { messages: unknown[] }).messages[1]).toEqual({ role: "user", content: QUERY });
       expect(r.headers.authorization).toBe("Bearer pplx-key");
     },
     items: [{ link: A, title: "Source 1", snippet: "In March." }, { link: B, title: "Source 2", snippet: "" }],
