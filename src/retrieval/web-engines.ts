@@ -3,6 +3,7 @@
 // snippet}. Filtering and trimming to WEB_SEARCH_RESULT_COUNT happen where each engine does them
 // upstream, so some ask the API for `count` results and trust it. Engines that swallow errors
 // upstream (exa, perplexity, firecrawl, …) answer no results instead of failing.
+import { createHash, randomBytes } from "node:crypto";
 import type { AppContext } from "../context";
 
 export class WebError extends Error {}
@@ -313,7 +314,52 @@ const ollamaCloud: Engine = ({ ctx, query, count }) =>
     return list(data.results).map((r) => item(r.url ?? "", r.title ?? "", r.content ?? ""));
   });
 
+const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+
+/** HTTP Digest (MD5, qop=auth) answer to a server's challenge, as requests' HTTPDigestAuth sends. */
+function digestAuthorization(challenge: string, method: string, url: URL, username: string, password: string): string {
+  const field = (name: string) => new RegExp(`${name}="?([^",]*)"?`, "i").exec(challenge)?.[1];
+  const realm = field("realm") ?? "";
+  const nonce = field("nonce") ?? "";
+  const opaque = field("opaque");
+  const qop = field("qop")?.split(",").map((q) => q.trim()).includes("auth") ? "auth" : undefined;
+  const uri = `${url.pathname}${url.search}`;
+  const ha1 = md5(`${username}:${realm}:${password}`);
+  const ha2 = md5(`${method}:${uri}`);
+  const nc = "00000001";
+  const cnonce = randomBytes(8).toString("hex");
+  const response = qop ? md5(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : md5(`${ha1}:${nonce}:${ha2}`);
+  const parts = [`username="${username}"`, `realm="${realm}"`, `nonce="${nonce}"`, `uri="${uri}"`, `response="${response}"`];
+  if (opaque) parts.push(`opaque="${opaque}"`);
+  parts.push(`algorithm="MD5"`);
+  if (qop) parts.push(`qop="auth"`, `nc=${nc}`, `cnonce="${cnonce}"`);
+  return `Digest ${parts.join(", ")}`;
+}
+
+const yacy: Engine = async ({ ctx, query, count, domains }) => {
+  const base = required(ctx.config.get("YACY_QUERY_URL"), "No YACY_QUERY_URL found in environment variables");
+  const url = new URL(base.endsWith("yacysearch.json") ? base : `${base.replace(/\/+$/, "")}/yacysearch.json`);
+  const params = { query, contentdom: "text", resource: "global", maximumRecords: String(count), nav: "none" };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  const headers: Record<string, string> = { "user-agent": "Open WebUI (https://github.com/open-webui/open-webui) RAG Bot", accept: "text/html" };
+  const get = () => fetch(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  let response = await get();
+  const username = ctx.config.get("YACY_USERNAME");
+  const password = ctx.config.get("YACY_PASSWORD");
+  const challenge = response.headers.get("www-authenticate") ?? "";
+  if (response.status === 401 && (username || password) && /^digest/i.test(challenge)) {
+    headers.authorization = digestAuthorization(challenge, "GET", url, username, password);
+    response = await get();
+  }
+  raiseForStatus(response, url);
+  const data = (await response.json()) as Raw;
+  const channel = list(data.channels)[0] ?? {};
+  const results = list(channel.items).sort((a, b) => Number(b.ranking ?? 0) - Number(a.ranking ?? 0));
+  return filterByDomain(results, domains).slice(0, count).map((r) => item(r.link, r.title, r.description));
+};
+
 export const ENGINES: Record<string, Engine> = {
+  yacy,
   brave,
   tavily,
   google_pse: googlePse,

@@ -40,8 +40,8 @@ export async function loadWebPage(ctx: AppContext, url: string): Promise<LoadedD
   return { text: await htmlToText(raw), metadata };
 }
 
-/** Engines that need a Python library or page scraping upstream. */
-const UNSUPPORTED_ENGINES = ["duckduckgo", "sougou", "yacy"];
+/** Engines that need a Python library or a vendor SDK upstream. */
+const UNSUPPORTED_ENGINES = ["duckduckgo", "sougou"];
 
 /** Results of the configured search engine for one query (search_web). */
 export async function searchWeb(ctx: AppContext, query: string): Promise<SearchItem[]> {

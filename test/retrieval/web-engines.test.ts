@@ -2,6 +2,7 @@
 // fake of their APIs: the outgoing request (auth, parameters), the results mapped to
 // {link, title, snippet}, WEB_SEARCH_RESULT_COUNT, WEB_SEARCH_DOMAIN_FILTER_LIST and errors.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { routeSearchApisThrough } from "../../src/retrieval/web-engines";
 import { startTestApp, type TestApp } from "../support/app";
 import { dialects } from "../support/databases";
@@ -279,12 +280,49 @@ describe(`web search engines (${dialects[0]})`, () => {
     fake.failures = {};
   });
 
+  test("yacy: a digest challenge is answered with the configured credentials", async () => {
+    const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+    const seen: { params: Record<string, string>; authorized: boolean }[] = [];
+    const yacy = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch(request) {
+        const url = new URL(request.url);
+        const auth = request.headers.get("authorization") ?? "";
+        const field = (name: string) => new RegExp(`${name}="?([^",]*)"?`).exec(auth)?.[1] ?? "";
+        const ha1 = md5("yuser:yacy:ypass");
+        const ha2 = md5(`GET:${url.pathname}${url.search}`);
+        const expected = md5(`${ha1}:n0nce:${field("nc")}:${field("cnonce")}:auth:${ha2}`);
+        const authorized = auth.startsWith("Digest ") && field("uri") === `${url.pathname}${url.search}` && field("response") === expected;
+        seen.push({ params: Object.fromEntries(url.searchParams), authorized });
+        if (!authorized) return new Response("", { status: 401, headers: { "www-authenticate": 'Digest realm="yacy", nonce="n0nce", qop="auth"' } });
+        return Response.json({
+          channels: [{ items: [{ link: A, title: "A", description: "a", ranking: 1 }, { link: B, title: "B", description: "b", ranking: 5 }, { link: C, title: "C", ranking: 3 }] }],
+        });
+      },
+    });
+    try {
+      await configure({ ...defaults, WEB_SEARCH_ENGINE: "yacy", YACY_QUERY_URL: `http://127.0.0.1:${yacy.port}/`, YACY_USERNAME: "yuser", YACY_PASSWORD: "ypass", WEB_SEARCH_RESULT_COUNT: 1 });
+      const res = await search();
+      expect(res.status).toBe(200);
+      expect(res.body.items).toEqual([{ link: B, title: "B", snippet: "b" }]);
+      expect(seen.map((s) => s.authorized)).toEqual([false, true]);
+      expect(seen[1]?.params).toEqual({ query: QUERY, contentdom: "text", resource: "global", maximumRecords: "1", nav: "none" });
+      await configure({ YACY_PASSWORD: "wrong" });
+      const denied = await search();
+      expect(denied.status).toBe(400);
+      expect(denied.body.detail).toStartWith("401 Client Error: Unauthorized for url: http://127.0.0.1:");
+    } finally {
+      yacy.stop(true);
+    }
+  });
+
   test("a missing key or an unsupported engine answers a clear 400", async () => {
     await configure({ WEB_SEARCH_ENGINE: "tavily", TAVILY_API_KEY: "" });
     const missing = await search();
     expect(missing.status).toBe(400);
     expect(missing.body.detail).toBe("No TAVILY_API_KEY found in environment variables");
-    for (const engine of ["duckduckgo", "sougou", "yacy"]) {
+    for (const engine of ["duckduckgo", "sougou"]) {
       await configure({ WEB_SEARCH_ENGINE: engine });
       const res = await search();
       expect(res.status).toBe(400);
