@@ -8,14 +8,9 @@ import { safeFetch, type SafeFetchOptions } from "../core/safe-fetch";
 import type { UserRow } from "../users/repository";
 import { errorMessage, saveDocuments, sha256 } from "./ingest";
 import { html as htmlToText, decodeText, type LoadedDocument } from "./loaders";
+import { ENGINES, filterByDomain, WebError, type SearchItem } from "./web-engines";
 
-export class WebError extends Error {}
-
-export interface SearchItem {
-  link: string;
-  title: string | null;
-  snippet: string | null;
-}
+export { WebError, type SearchItem } from "./web-engines";
 
 export function fetchOptions(ctx: AppContext): SafeFetchOptions {
   return {
@@ -45,50 +40,48 @@ export async function loadWebPage(ctx: AppContext, url: string): Promise<LoadedD
   return { text: await htmlToText(raw), metadata };
 }
 
-/** Results of the configured search engine for one query (searxng and external are built in). */
+/** Engines that need a Python library or a vendor SDK upstream. */
+const UNSUPPORTED_ENGINES = ["duckduckgo", "sougou"];
+
+/** Results of the configured search engine for one query (search_web). */
 export async function searchWeb(ctx: AppContext, query: string): Promise<SearchItem[]> {
   const engine = ctx.config.get("WEB_SEARCH_ENGINE");
   const count = Number(ctx.config.get("WEB_SEARCH_RESULT_COUNT")) || 3;
-  if (!engine) throw new WebError("No search engine API key found in environment variables");
-  if (engine === "searxng") {
-    const base = ctx.config.get("SEARXNG_QUERY_URL");
-    if (!base) throw new WebError("No SEARXNG_QUERY_URL found in environment variables");
-    const url = new URL(base.replace("<query>", ""));
-    url.searchParams.set("q", query);
-    url.searchParams.set("format", "json");
-    const response = await fetch(url, { signal: AbortSignal.timeout(20_000), headers: { accept: "application/json" } });
-    if (!response.ok) throw new WebError(`SearXNG answered ${response.status}`);
-    const data = (await response.json()) as { results?: { url?: string; title?: string; content?: string }[] };
-    return filterDomains(ctx, (data.results ?? []).filter((r) => r.url).map((r) => ({ link: r.url as string, title: r.title ?? null, snippet: r.content ?? null }))).slice(0, count);
-  }
-  if (engine === "external") {
-    const url = ctx.config.get("EXTERNAL_WEB_SEARCH_URL");
-    if (!url) throw new WebError("No EXTERNAL_WEB_SEARCH_URL found in environment variables");
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${ctx.config.get("EXTERNAL_WEB_SEARCH_API_KEY")}` },
-      body: JSON.stringify({ query, count }),
-      signal: AbortSignal.timeout(20_000),
-    });
-    if (!response.ok) throw new WebError(`The external search service answered ${response.status}`);
-    const data = (await response.json()) as { link?: string; title?: string; snippet?: string }[];
-    return filterDomains(ctx, (Array.isArray(data) ? data : []).filter((r) => r?.link).map((r) => ({ link: r.link as string, title: r.title ?? null, snippet: r.snippet ?? null }))).slice(0, count);
-  }
-  throw new WebError(`The web search engine "${engine}" is not supported by this server`);
+  const domains = (ctx.config.get("WEB_SEARCH_DOMAIN_FILTER_LIST") ?? []).map(String).filter(Boolean);
+  if (engine === "searxng") return searxng(ctx, query, count, domains);
+  if (engine === "external") return external(ctx, query, count, domains);
+  const run = ENGINES[engine];
+  if (run) return run({ ctx, query, count, domains });
+  if (UNSUPPORTED_ENGINES.includes(engine)) throw new WebError(`The web search engine "${engine}" is not supported by this server`);
+  throw new WebError("No search engine API key found in environment variables");
 }
 
-/** WEB_SEARCH_DOMAIN_FILTER_LIST: keep results whose host ends with one of the listed domains. */
-function filterDomains(ctx: AppContext, items: SearchItem[]): SearchItem[] {
-  const domains = (ctx.config.get("WEB_SEARCH_DOMAIN_FILTER_LIST") ?? []).map((d) => String(d).toLowerCase()).filter(Boolean);
-  if (domains.length === 0) return items;
-  return items.filter((item) => {
-    try {
-      const host = new URL(item.link).hostname.toLowerCase();
-      return domains.some((d) => host === d || host.endsWith(`.${d}`));
-    } catch {
-      return false;
-    }
+async function searxng(ctx: AppContext, query: string, count: number, domains: string[]): Promise<SearchItem[]> {
+  const base = ctx.config.get("SEARXNG_QUERY_URL");
+  if (!base) throw new WebError("No SEARXNG_QUERY_URL found in environment variables");
+  const url = new URL(base.replace("<query>", ""));
+  url.searchParams.set("q", query);
+  url.searchParams.set("format", "json");
+  const response = await fetch(url, { signal: AbortSignal.timeout(20_000), headers: { accept: "application/json" } });
+  if (!response.ok) throw new WebError(`SearXNG answered ${response.status}`);
+  const data = (await response.json()) as { results?: { url?: string; title?: string; content?: string }[] };
+  const results = (data.results ?? []).filter((r) => r.url).map((r) => ({ link: r.url as string, title: r.title ?? null, snippet: r.content ?? null }));
+  return filterByDomain(results, domains).slice(0, count);
+}
+
+async function external(ctx: AppContext, query: string, count: number, domains: string[]): Promise<SearchItem[]> {
+  const url = ctx.config.get("EXTERNAL_WEB_SEARCH_URL");
+  if (!url) throw new WebError("No EXTERNAL_WEB_SEARCH_URL found in environment variables");
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${ctx.config.get("EXTERNAL_WEB_SEARCH_API_KEY")}` },
+    body: JSON.stringify({ query, count }),
+    signal: AbortSignal.timeout(20_000),
   });
+  if (!response.ok) throw new WebError(`The external search service answered ${response.status}`);
+  const data = (await response.json()) as { link?: string; title?: string; snippet?: string }[];
+  const results = (Array.isArray(data) ? data : []).filter((r) => r?.link).map((r) => ({ link: r.link as string, title: r.title ?? null, snippet: r.snippet ?? null }));
+  return filterByDomain(results, domains).slice(0, count);
 }
 
 /** Searches every query, loads the result pages, and stores them in one collection. */
