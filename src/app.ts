@@ -1,8 +1,8 @@
 // Assembles the HTTP application from the feature plugins. Tests call `app.handle(request)`.
-import { cors } from "@elysiajs/cors";
 import { openapi } from "@elysiajs/openapi";
 import { Elysia, ValidationError } from "elysia";
 import type { AppContext } from "./context";
+import { corsFor } from "./core/cors";
 import { HttpError, json, type ValidationIssue } from "./core/errors";
 import { realtimeRoutes } from "./realtime/routes";
 import { serveFrontend } from "./system/static";
@@ -39,7 +39,7 @@ export function createApp(ctx: AppContext) {
   // "typebox" normalisation: unknown keys are dropped and wrong types refused. (The default
   // normaliser turns a string sent where an object is expected into {"0": …}, and accepts it.)
   return new Elysia({ name: "open-webui-bun", normalize: "typebox" })
-    .use(corsFor(ctx))
+    .use(corsFor(ctx.env.corsAllowOrigins))
     .use(docsFor(ctx))
     .onError(({ code, error, request, path }) => handleError(ctx, code, error, request, path))
     .mapResponse(({ responseValue, set }) => {
@@ -81,18 +81,6 @@ export function createApp(ctx: AppContext) {
 }
 
 export type App = ReturnType<typeof createApp>;
-
-/** Credentials are allowed only with a list of origins, never together with `*`. */
-function corsFor(ctx: AppContext) {
-  const origins = ctx.env.corsAllowOrigins;
-  const any = origins.includes("*");
-  return cors({
-    origin: any ? "*" : origins,
-    credentials: !any,
-    exposeHeaders: ["Content-Disposition"],
-    maxAge: 600,
-  });
-}
 
 /** One line per request at DEBUG; otherwise no hook at all, since each hook costs every request. */
 function requestLogFor(ctx: AppContext) {
