@@ -246,4 +246,31 @@ describe("CORS", () => {
     await t.close();
     await t.database.drop();
   });
+
+  test("a request without an Origin gets no CORS headers, as from Starlette", async () => {
+    const t = await startTestApp("sqlite");
+    const res = await t.request("GET", "/api/config");
+    expect(res.status).toBe(200);
+    expect([...res.headers.keys()].filter((name) => name.startsWith("access-control-") || name === "vary")).toEqual([]);
+    await t.close();
+    await t.database.drop();
+  });
+
+  test("a preflight allows every method and the requested headers", async () => {
+    const t = await startTestApp("sqlite");
+    const res = await t.request("OPTIONS", "/api/models", {
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization, x-custom",
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-methods")).toBe("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+    expect(res.headers.get("access-control-allow-headers")).toBe("authorization, x-custom");
+    expect(res.headers.get("access-control-max-age")).toBe("600");
+    await t.close();
+    await t.database.drop();
+  });
 });
