@@ -156,6 +156,19 @@ export async function fetchUserinfo(provider: ProviderSettings, completed: Compl
   return { ...(await oauth.processUserInfoResponse(server, c, subject, response)) };
 }
 
+/** GitHub hides private e-mails from /user; the primary one is listed under /user/emails. */
+export async function githubPrimaryEmail(provider: ProviderSettings, accessToken: string): Promise<string | undefined> {
+  const response = await upstreamFetch(
+    "https://api.github.com/user/emails",
+    { headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" } },
+    provider.timeoutMs,
+  );
+  if (!response.ok) return undefined;
+  const emails = (await response.json()) as { email?: unknown; primary?: unknown }[];
+  const primary = Array.isArray(emails) ? emails.find((e) => e?.primary && typeof e.email === "string") : undefined;
+  return primary?.email as string | undefined;
+}
+
 function sign(payload: string, secret: string): string {
   return createHmac("sha256", `oauth-state:${secret}`).update(payload).digest("base64url");
 }

@@ -7,7 +7,7 @@ import { readCookie } from "../core/auth";
 import { ERROR_MESSAGES, HttpError, notFound } from "../core/errors";
 import { issueToken } from "../auths/session";
 import { accountForClaims, syncOAuthGroups } from "./accounts";
-import { beginLogin, clearPendingCookie, completeLogin, fetchUserinfo, pendingCookie, STATE_COOKIE } from "./flow";
+import { beginLogin, clearPendingCookie, completeLogin, fetchUserinfo, githubPrimaryEmail, pendingCookie, STATE_COOKIE } from "./flow";
 import { readOAuthSettings, type OAuthSettings, type ProviderSettings } from "./providers";
 import { replaceOAuthSession } from "./sessions";
 
@@ -85,6 +85,11 @@ async function callback(ctx: AppContext, request: Request, id: string): Promise<
       });
     }
     const accessToken = typeof completed.token.access_token === "string" ? completed.token.access_token : undefined;
+    if (id === "github" && !claims[settings.emailClaim] && accessToken) {
+      const email = await githubPrimaryEmail(provider, accessToken).catch(() => undefined);
+      if (!email) throw new HttpError(400, ERROR_MESSAGES.INVALID_CRED);
+      claims = { ...claims, [settings.emailClaim]: email };
+    }
     const user = await accountForClaims(ctx, settings, provider, claims, accessToken);
     if (settings.enableGroupManagement && user.role !== "admin") await syncOAuthGroups(ctx, settings, user, claims);
 

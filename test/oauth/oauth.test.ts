@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { Fernet } from "../../src/core/fernet";
+import { isBlockedGroup } from "../../src/oauth/accounts";
 import { oauthSettings } from "../../src/oauth/routes";
 import { dialects } from "../support/databases";
 import { startTestApp, TEST_SECRET, type TestApp } from "../support/app";
@@ -246,3 +247,40 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe("OAuth providers from the environment", () => {
+  test("GitHub, Google and Microsoft are listed when configured; GitHub's login needs no discovery", async () => {
+    const t = await startTestApp("sqlite", {
+      GITHUB_CLIENT_ID: "gh-id",
+      GITHUB_CLIENT_SECRET: "gh-secret",
+      GOOGLE_CLIENT_ID: "g-id",
+      GOOGLE_CLIENT_SECRET: "g-secret",
+      MICROSOFT_CLIENT_ID: "ms-id",
+      MICROSOFT_CLIENT_SECRET: "ms-secret",
+      // Without a tenant Microsoft is not offered, as in the reference.
+      OAUTH_CLIENT_ID: "no-url",
+      OAUTH_CLIENT_SECRET: "x",
+    });
+    try {
+      expect((await t.request("GET", "/api/config")).body.oauth.providers).toEqual({ google: "google", github: "github" });
+      const res = await t.app.handle(new Request("http://localhost/oauth/github/login"));
+      const target = new URL(res.headers.get("location") as string);
+      expect(target.origin + target.pathname).toBe("https://github.com/login/oauth/authorize");
+      expect(target.searchParams.get("client_id")).toBe("gh-id");
+      expect(target.searchParams.get("scope")).toBe("user:email");
+      expect(target.searchParams.get("redirect_uri")).toBe("http://localhost/oauth/github/callback");
+      expect(target.searchParams.has("nonce")).toBe(false);
+    } finally {
+      await t.close();
+      await t.database.drop();
+    }
+  });
+
+  test("blocked group patterns: exact, glob and regular expression", () => {
+    expect(isBlockedGroup("admins", ["admins"])).toBe(true);
+    expect(isBlockedGroup("team-ops", ["team-*"])).toBe(true);
+    expect(isBlockedGroup("Team-ops", ["^team-"])).toBe(false);
+    expect(isBlockedGroup("x-secret", ["secret$"])).toBe(true);
+    expect(isBlockedGroup("public", ["", "team-?"])).toBe(false);
+  });
+});
