@@ -50,10 +50,14 @@ async function authorizationServer(provider: ProviderSettings): Promise<oauth.Au
       userinfo_endpoint: provider.endpoints.userinfo,
     };
   }
-  const url = provider.metadataUrl as string;
+  return discover(provider.metadataUrl as string, provider.timeoutMs);
+}
+
+/** A provider's discovery document, kept for a few minutes. */
+export async function discover(url: string, timeoutMs: number): Promise<oauth.AuthorizationServer> {
   const cached = metadataCache.get(url);
   if (cached && Date.now() - cached.at < METADATA_TTL_MS) return cached.server;
-  const response = await upstreamFetch(url, { headers: { accept: "application/json" } }, provider.timeoutMs);
+  const response = await upstreamFetch(url, { headers: { accept: "application/json" } }, timeoutMs);
   if (!response.ok) throw new OAuthFlowError(`discovery answered ${response.status}`);
   const server = (await response.json()) as oauth.AuthorizationServer;
   if (typeof server?.issuer !== "string" || typeof server.authorization_endpoint !== "string" || typeof server.token_endpoint !== "string") {

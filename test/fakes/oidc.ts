@@ -57,6 +57,7 @@ export function startFakeOidc(): FakeOidc {
             token_endpoint: `${base}/token`,
             userinfo_endpoint: `${base}/userinfo`,
             jwks_uri: `${base}/jwks`,
+            end_session_endpoint: `${base}/logout`,
             response_types_supported: ["code"],
             subject_types_supported: ["public"],
             id_token_signing_alg_values_supported: ["RS256"],

@@ -136,6 +136,20 @@ for (const dialect of dialects) {
       expect(sessions.map((s) => s.id)).toEqual([again.cookies.oauth_session_id as string]);
     });
 
+    test("sign-out sends the browser to the provider's end-session endpoint with the ID token", async () => {
+      const out = await signIn(t, provider, { sub: "bob-1", email: "bob@example.org", name: "Bob" });
+      const res = await t.request("GET", "/api/v1/auths/signout", { headers: { cookie: cookieHeader(out.cookies) } });
+      expect(res.status).toBe(200);
+      const idToken = out.cookies.oauth_id_token as string;
+      expect(res.body).toEqual({ status: true, redirect_url: `${provider.url}/logout?id_token_hint=${idToken}` });
+      // Someone else's session id does not reveal that ID token.
+      const other = await signIn(t, provider, { sub: "alice-1", email: "alice@example.org", name: "Alice" });
+      const foreign = await t.request("GET", "/api/v1/auths/signout", {
+        headers: { cookie: `token=${other.cookies.token}; oauth_session_id=${out.cookies.oauth_session_id}` },
+      });
+      expect(foreign.body).toEqual({ status: true });
+    });
+
     test("an existing e-mail is merged only when OAUTH_MERGE_ACCOUNTS_BY_EMAIL allows it", async () => {
       const admin = await signIn(t, provider, { sub: "alice-1", email: "alice@example.org", name: "Alice" });
       const created = await t.request("POST", "/api/v1/auths/add", {
