@@ -138,7 +138,8 @@ async function pictureDataUrl(ctx: AppContext, url: string, accessToken: string 
     });
     if (result.status < 200 || result.status >= 300) return "/user.png";
     const extension = new URL(url).pathname.split(".").at(-1)?.toLowerCase() ?? "";
-    const type = IMAGE_TYPES[extension] ?? (extension === "jpg" || extension === "jpeg" ? "image/jpeg" : "image/jpeg");
+    // Like Python's mimetypes.guess_type on the URL, falling back to JPEG.
+    const type = IMAGE_TYPES[extension] ?? "image/jpeg";
     return `data:${type};base64,${Buffer.from(result.body).toString("base64")}`;
   } catch (error) {
     ctx.log.warn("OAuth profile picture not fetched", error instanceof Error ? error.message : error);
