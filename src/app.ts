@@ -7,6 +7,7 @@ import { HttpError, json, type ValidationIssue } from "./core/errors";
 import { realtimeRoutes } from "./realtime/routes";
 import { serveFrontend } from "./system/static";
 import { authsRoutes } from "./auths/routes";
+import { oauthRoutes } from "./oauth/routes";
 import { configsRoutes } from "./configs/routes";
 import { groupsRoutes } from "./groups/routes";
 import { usersRoutes } from "./users/routes";
@@ -52,6 +53,7 @@ export function createApp(ctx: AppContext) {
     .use(requestLogFor(ctx))
     .use(systemRoutes(ctx))
     .use(authsRoutes(ctx))
+    .use(oauthRoutes(ctx))
     .use(usersRoutes(ctx))
     .use(groupsRoutes(ctx))
     .use(scimRoutes(ctx))

@@ -12,6 +12,8 @@ export interface NewAccount {
   /** Decided inside the transaction: `firstUserRole` when the table is empty, else `role`. */
   role: Role;
   firstUserRole?: Role;
+  /** `{provider}@{sub}` for accounts made by an OAuth sign-in. */
+  oauthSub?: string;
 }
 
 export class EmailTakenError extends Error {}
@@ -41,7 +43,7 @@ export async function insertAccount(db: Db, account: NewAccount): Promise<UserRo
       last_active_at: now,
       settings: null,
       info: null,
-      oauth_sub: null,
+      oauth_sub: account.oauthSub ?? null,
       username: null,
       bio: null,
       gender: null,

@@ -8,6 +8,7 @@ import { findUserByEmail, findFirstUser, ROLES, updateUser, type Role, type User
 import { toUserBrief } from "../users/views";
 import { adminConfigRoutes } from "./admin-config";
 import { signinWithLdap } from "./ldap";
+import { providerSignoutUrl } from "../oauth/signout";
 import { hashPassword, passwordTooLong, spendVerifyTime, verifyPassword } from "./passwords";
 import { SigninLimiter } from "./rate-limit";
 import { EmailTakenError, findCredentials, findPasswordHash, insertAccount, setPasswordHash } from "./repository";
@@ -158,8 +159,10 @@ export function authsRoutes(ctx: AppContext) {
     })
     .get(
       "/signout",
-      ({ set }) => {
+      async ({ set, request }) => {
         set.headers["set-cookie"] = ["token", "oui-session", "oauth_id_token", "oauth_session_id"].map(clearCookie) as never;
+        const providerLogout = await providerSignoutUrl(ctx, request);
+        if (providerLogout) return { status: true, redirect_url: providerLogout };
         const redirect = ctx.env.raw.WEBUI_AUTH_SIGNOUT_REDIRECT_URL;
         return redirect ? { status: true, redirect_url: redirect } : { status: true };
       },

@@ -3,6 +3,8 @@
 import type { AppContext } from "../context";
 import type { UserRow } from "../users/repository";
 import { countUsers } from "../users/repository";
+import { providerNames } from "../oauth/providers";
+import { oauthSettings } from "../oauth/routes";
 import { updateCheckEnabled } from "./updates";
 import { VERSION } from "./version";
 
@@ -58,7 +60,7 @@ function appConfigBody(ctx: AppContext, user: UserRow | null, userCount: number)
     name: env.webuiName,
     version: VERSION,
     default_locale: config.get("DEFAULT_LOCALE"),
-    oauth: { providers: {} },
+    oauth: { providers: providerNames(oauthSettings(ctx)) },
     features: {
       auth: env.webuiAuth,
       auth_trusted_header: Boolean(env.trustedEmailHeader),

@@ -109,7 +109,7 @@ export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> 
 }
 
 type UserChange = Partial<
-  Pick<UserRow, "name" | "email" | "role" | "profile_image_url" | "api_key" | "settings" | "info" | "bio" | "gender" | "date_of_birth">
+  Pick<UserRow, "name" | "email" | "role" | "profile_image_url" | "api_key" | "oauth_sub" | "settings" | "info" | "bio" | "gender" | "date_of_birth">
 >;
 
 export async function updateUser(db: Db, id: string, change: UserChange): Promise<UserRow | undefined> {
