@@ -15,7 +15,9 @@ export async function providerSignoutUrl(ctx: AppContext, request: Request): Pro
   const { oauth_session } = ctx.db.t;
   const [row] = await ctx.db.read.select().from(oauth_session).where(eq(oauth_session.id, sessionId)).limit(1);
   // The id_token goes only to the session's own user (Python hands it to any holder of the id).
-  const caller = await ctx.auth.authenticate(request, "optional").catch(() => null);
+  const caller = await Promise.resolve()
+    .then(() => ctx.auth.authenticate(request, "optional"))
+    .catch(() => null);
   if (!row || row.user_id !== caller?.id) return undefined;
   const configured = settings.providers.get(row.provider);
   const metadataUrl = configured?.metadataUrl ?? ctx.env.raw.OPENID_PROVIDER_URL;
