@@ -1,13 +1,15 @@
 // features.code_interpreter (process_chat_payload and process_chat_response of the reference):
 // the user's message gets instructions for writing Python inside
 // <code_interpreter type="code" lang="python"> tags. When a streamed answer ends with such a
-// block, the code runs — in the user's browser through Pyodide (`execute:python`) — its output
+// block, the code runs — in the user's browser through Pyodide (`execute:python`), or on the
+// admin's Jupyter server — its output
 // goes into the block, and the model is asked again with its answer so far (outputs included),
 // streaming the continuation into the same message, up to MAX_CODE_ROUNDS times.
 import { isUsersSession } from "./browser-session";
 import type { AppContext } from "../context";
 import { decodeBase64Image } from "../images/image-data";
 import { storeImage } from "../images/generate";
+import { executeCodeJupyter } from "../utils/jupyter";
 import type { ModelCatalog } from "../models/catalog";
 import type { CallerCredentials } from "../openai/connections";
 import type { ChatMessage } from "../tasks/prompt";
@@ -37,7 +39,6 @@ Make good use of these tools to give the user the best analysis you can.`;
 const MAX_CODE_ROUNDS = 5;
 /** python-socketio's default wait for an acknowledgement. */
 const BROWSER_TIMEOUT_MS = 60_000;
-const JUPYTER_UNAVAILABLE = "The Jupyter code interpreter engine is not available on this server. Ask an administrator to choose Pyodide as the code interpreter engine.";
 const PNG_DATA = "data:image/png;base64";
 
 /** Adds the code interpreter instructions (CODE_INTERPRETER_PROMPT_TEMPLATE, or ours) to the user's message. */
@@ -102,12 +103,23 @@ async function runCode(r: CodeRounds, code: string, attributes: Record<string, s
     const program = withBlockedModules(code, blockedModules(r.ctx.env.raw));
     let output: unknown;
     if (engine === "pyodide") output = await runInBrowser(r, program);
-    else if (engine === "jupyter") output = { stdout: "", stderr: JUPYTER_UNAVAILABLE, result: "" };
+    else if (engine === "jupyter") output = await executeCodeJupyter(codeInterpreterJupyter(r.ctx), program);
     else output = { stdout: "Code interpreter engine not configured." };
     return isRecord(output) ? await withStoredImages(r, output) : output;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+/** The code interpreter's settings (CODE_INTERPRETER_JUPYTER_*): the secret that matches the auth kind. */
+function codeInterpreterJupyter(ctx: AppContext) {
+  const auth = ctx.config.get("CODE_INTERPRETER_JUPYTER_AUTH");
+  return {
+    url: ctx.config.get("CODE_INTERPRETER_JUPYTER_URL") ?? "",
+    token: auth === "token" ? ctx.config.get("CODE_INTERPRETER_JUPYTER_AUTH_TOKEN") : null,
+    password: auth === "password" ? ctx.config.get("CODE_INTERPRETER_JUPYTER_AUTH_PASSWORD") : null,
+    timeoutSeconds: ctx.config.get("CODE_INTERPRETER_JUPYTER_TIMEOUT"),
+  };
 }
 
 async function runInBrowser(r: CodeRounds, code: string): Promise<unknown> {

@@ -1,6 +1,7 @@
-// /api/v1/utils (routers/utils.py): the Gravatar URL of an email, Markdown to HTML, and the admin
-// downloads (the SQLite database, the LiteLLM config). Formatting Python with black, running code
-// on Jupyter and the server-side chat PDF are absent (the 0.6.32 frontend makes its PDFs itself).
+// /api/v1/utils (routers/utils.py): the Gravatar URL of an email, Markdown to HTML, running code
+// on the admin's Jupyter server, and the admin downloads (the SQLite database, the LiteLLM config).
+// Formatting Python with black and the server-side chat PDF are absent (the 0.6.32 frontend makes
+// its PDFs itself).
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { parseBool } from "../core/env";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
+import { executeCodeJupyter } from "./jupyter";
 
 const DB_NOT_SQLITE = "This feature is only available when running with SQLite databases.";
 const tag = { detail: { tags: ["utils"] } };
@@ -38,6 +40,17 @@ async function databaseSnapshot(ctx: AppContext): Promise<Response> {
   }
 }
 
+/** The code execution settings (CODE_EXECUTION_JUPYTER_*): the secret that matches the auth kind. */
+function codeExecutionJupyter(ctx: AppContext) {
+  const auth = ctx.config.get("CODE_EXECUTION_JUPYTER_AUTH");
+  return {
+    url: ctx.config.get("CODE_EXECUTION_JUPYTER_URL") ?? "",
+    token: auth === "token" ? ctx.config.get("CODE_EXECUTION_JUPYTER_AUTH_TOKEN") : null,
+    password: auth === "password" ? ctx.config.get("CODE_EXECUTION_JUPYTER_AUTH_PASSWORD") : null,
+    timeoutSeconds: ctx.config.get("CODE_EXECUTION_JUPYTER_TIMEOUT"),
+  };
+}
+
 export function utilsRoutes(ctx: AppContext) {
   return new Elysia({ name: "utils", prefix: "/api/v1/utils" })
     .use(authGuard(ctx))
@@ -47,6 +60,14 @@ export function utilsRoutes(ctx: AppContext) {
       body: t.Object({ md: t.String() }),
       ...tag,
     })
+    .post(
+      "/code/execute",
+      ({ body }) => {
+        if (ctx.config.get("CODE_EXECUTION_ENGINE") !== "jupyter") throw new HttpError(400, "Code execution engine not supported");
+        return executeCodeJupyter(codeExecutionJupyter(ctx), body.code);
+      },
+      { auth: "verified", body: t.Object({ code: t.String() }), ...tag },
+    )
     .get(
       "/db/download",
       () => {
