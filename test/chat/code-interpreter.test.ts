@@ -2,12 +2,15 @@
 // the answer's <code_interpreter> block is run by the browser (`execute:python`, played here by a
 // socket.io client doing what the frontend's root layout does with Pyodide), its output goes into
 // the block, and the model is asked again with it; the continuation lands in the same message.
+// With the jupyter engine the block runs on a real Jupyter server (test/support/jupyter-server.ts).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Socket } from "socket.io-client";
-import { DEFAULT_CODE_INTERPRETER_PROMPT } from "../../src/chat/code-interpreter";
+import { DEFAULT_CODE_INTERPRETER_PROMPT, withBlockedModules } from "../../src/chat/code-interpreter";
+import { executeCodeJupyter } from "../../src/utils/jupyter";
 import { provideChatRuntime } from "../../src/chat/ports";
 import { createTestDatabase, type TestDatabase } from "../support/databases";
 import { insertUser } from "../support/users";
+import { jupyterAvailable, startJupyterServer, type JupyterServer } from "../support/jupyter-server";
 import { PNG_BASE64, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
 import { connect, join, next, startInstance, type Instance } from "../realtime/helpers";
 import { MemoryChats } from "./memory-runtime";
@@ -123,9 +126,17 @@ describe("code interpreter", () => {
     expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array(Buffer.from(PNG_BASE64, "base64")));
   });
 
-  test("the Jupyter engine answers the block with an explanation instead of running it", async () => {
-    await server.ctx.config.set({ CODE_INTERPRETER_ENGINE: "jupyter" });
+  const withJupyter = async (settings: Record<string, unknown>, run: () => Promise<void>) => {
+    await server.ctx.config.set({ CODE_INTERPRETER_ENGINE: "jupyter", ...settings });
     try {
+      await run();
+    } finally {
+      await server.ctx.config.set({ CODE_INTERPRETER_ENGINE: "pyodide" });
+    }
+  };
+
+  test("the Jupyter engine reports an unreachable server in the block instead of asking the browser", async () => {
+    await withJupyter({ CODE_INTERPRETER_JUPYTER_URL: "http://127.0.0.1:9" }, async () => {
       const asked: any[] = [];
       const tab = await browser(() => ({ stdout: "should not run" }), asked);
       turn("c3");
@@ -133,11 +144,41 @@ describe("code interpreter", () => {
       await send({ session_id: tab.id, chat_id: "c3", id: "c3-a", features: { code_interpreter: true } });
       const final: string = (await done).data.data.content;
       expect(asked).toEqual([]);
-      expect(final).toContain("The Jupyter code interpreter engine is not available on this server.");
+      expect(final).toContain("&quot;stderr&quot;: &quot;Error: ");
       expect(final).toContain('done="true"');
-    } finally {
-      await server.ctx.config.set({ CODE_INTERPRETER_ENGINE: "pyodide" });
-    }
+    });
+  });
+
+  describe.skipIf(!jupyterAvailable)("on Jupyter", () => {
+    let jupyter: JupyterServer;
+    beforeAll(async () => {
+      jupyter = await startJupyterServer();
+    }, 90_000);
+    afterAll(async () => {
+      await jupyter?.stop();
+    }, 30_000);
+
+    test("the block runs on Jupyter with the code interpreter's settings; the blocked modules stay blocked", async () => {
+      const settings = { CODE_INTERPRETER_JUPYTER_URL: jupyter.url, CODE_INTERPRETER_JUPYTER_AUTH: "token", CODE_INTERPRETER_JUPYTER_AUTH_TOKEN: jupyter.token };
+      await withJupyter(settings, async () => {
+        const asked: any[] = [];
+        const tab = await browser(() => ({ stdout: "should not run" }), asked);
+        turn("c5");
+        const before = upstream.requests.length;
+        const done = next(tab, "chat-events", (e: any) => e.data?.type === "chat:completion" && e.data.data?.done === true, 30_000);
+        await send({ session_id: tab.id, chat_id: "c5", id: "c5-a", features: { code_interpreter: true } });
+        const final: string = (await done).data.data.content;
+        expect(asked).toEqual([]);
+        const output = "{&quot;stdout&quot;: &quot;42&quot;, &quot;stderr&quot;: &quot;&quot;, &quot;result&quot;: &quot;&quot;}";
+        expect(final).toContain(`output="${output}"`);
+        expect(final.endsWith("The answer is 42.")).toBe(true);
+        const calls = upstream.requests.slice(before).filter((r) => r.path.endsWith("/chat/completions"));
+        expect(calls).toHaveLength(2);
+      });
+      // The guard in front of the code refuses a blocked module on the kernel too.
+      const blocked = await executeCodeJupyter({ url: jupyter.url, token: jupyter.token }, withBlockedModules("import os", ["os"]));
+      expect(blocked.stderr).toContain("Direct import of module os is restricted.");
+    }, 60_000);
   });
 
   test("without the feature the tag stays text and nothing runs", async () => {
