@@ -229,11 +229,25 @@ export async function onboardAdmin(page: Page, serverUrl: string): Promise<void>
   await dismissChangelog(page, { waitMs: 5_000 });
 }
 
-/** Types a message into the chat input and, once all of it shows there, sends it. */
+/**
+ * Types a message into the chat input and, once all of it shows there, sends it. Keys typed while
+ * the page still moves the focus (after an upload, a menu) can be lost: then it types again.
+ */
 export async function sendMessage(page: Page, text: string): Promise<void> {
-  await page.locator("#chat-input").click();
-  await page.keyboard.type(text);
-  await page.locator("#chat-input").getByText(text).waitFor();
+  const input = page.locator("#chat-input");
+  for (let attempt = 1; ; attempt++) {
+    await input.click();
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type(text);
+    const typed = await input
+      .getByText(text)
+      .waitFor({ timeout: 5_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (typed) break;
+    if (attempt === 3) throw new Error(`the chat input did not take "${text}"`);
+  }
   await page.keyboard.press("Enter");
 }
 
