@@ -3,7 +3,7 @@
 // and replied-to messages are read for a whole page at once.
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { jsonNull } from "../db/json";
+import { storedJson } from "../db/json";
 import { nanosecondsText, nanosecondsValue, nowNanoseconds } from "../core/nanoseconds";
 
 export interface MessageRow {
@@ -46,7 +46,6 @@ export interface Reactions {
 const isObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** None in a JSON column is the JSON literal null, as Python stores it. */
-const jsonValue = (db: Db, value: unknown) => (value === null || value === undefined ? (jsonNull(db) as unknown) : value);
 
 const columns = (db: Db) => {
   const { message } = db.t;
@@ -94,8 +93,8 @@ export async function insertMessage(db: Db, channelId: string, userId: string, f
   await db.write((tx) =>
     tx.insert(message).values({
       ...row,
-      data: jsonValue(db, row.data),
-      meta: jsonValue(db, row.meta),
+      data: storedJson(db, row.data),
+      meta: storedJson(db, row.meta),
       created_at: nanosecondsValue(at),
       updated_at: nanosecondsValue(at),
     }),

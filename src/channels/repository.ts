@@ -1,7 +1,7 @@
 // The `channel` table. Timestamps are epoch nanoseconds, read and written as exact text.
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { jsonNull } from "../db/json";
+import { storedJson, workspaceItemValues } from "../db/json";
 import { hasAccess } from "../core/access";
 import { mayReach, normalizeAccessControl, ownsOrGranted, type Caller } from "../core/caller";
 import { nanosecondsText, nanosecondsValue, nowNanoseconds } from "../core/nanoseconds";
@@ -93,7 +93,6 @@ export interface ChannelForm {
 }
 
 /** None in a JSON column is the JSON literal null, as Python stores it. */
-const jsonValue = (db: Db, value: unknown) => (value === null || value === undefined ? (jsonNull(db) as unknown) : value);
 
 /** A new channel: the name lowercased, no type, public when no access_control is given. */
 export async function insertChannel(db: Db, ownerId: string, form: ChannelForm): Promise<ChannelRow> {
@@ -112,14 +111,7 @@ export async function insertChannel(db: Db, ownerId: string, form: ChannelForm):
     updated_at: at,
   };
   await db.write((tx) =>
-    tx.insert(channel).values({
-      ...row,
-      data: jsonValue(db, row.data),
-      meta: jsonValue(db, row.meta),
-      access_control: jsonValue(db, row.access_control),
-      created_at: nanosecondsValue(at),
-      updated_at: nanosecondsValue(at),
-    }),
+    tx.insert(channel).values(workspaceItemValues(db, row)),
   );
   return row;
 }
@@ -145,9 +137,9 @@ export async function updateChannel(db: Db, id: string, form: ChannelForm): Prom
       .update(channel)
       .set({
         name: next.name,
-        data: jsonValue(db, next.data),
-        meta: jsonValue(db, next.meta),
-        access_control: jsonValue(db, next.access_control),
+        data: storedJson(db, next.data),
+        meta: storedJson(db, next.meta),
+        access_control: storedJson(db, next.access_control),
         updated_at: nanosecondsValue(next.updated_at as string),
       })
       .where(eq(channel.id, id));

@@ -3,7 +3,7 @@
 // Timestamps are epoch seconds.
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { jsonNull } from "../db/json";
+import { storedJson } from "../db/json";
 
 /** Whose feedback a query may touch: one user's, or everyone's. */
 export type Scope = { ownerId: string } | "everyone";
@@ -68,7 +68,6 @@ function within(db: Db, scope: Scope, id?: string): SQL | undefined {
 }
 
 /** None in a JSON column is the JSON literal null, as Python stores it. */
-const jsonValue = (db: Db, value: unknown) => (value === null || value === undefined ? (jsonNull(db) as unknown) : value);
 
 export async function insertFeedback(db: Db, ownerId: string, content: FeedbackContent): Promise<FeedbackRow> {
   const { feedback } = db.t;
@@ -77,9 +76,9 @@ export async function insertFeedback(db: Db, ownerId: string, content: FeedbackC
   await db.write((tx) =>
     tx.insert(feedback).values({
       ...row,
-      data: jsonValue(db, row.data),
-      meta: jsonValue(db, row.meta),
-      snapshot: jsonValue(db, row.snapshot),
+      data: storedJson(db, row.data),
+      meta: storedJson(db, row.meta),
+      snapshot: storedJson(db, row.snapshot),
     }),
   );
   return row;
@@ -148,9 +147,9 @@ export async function updateFeedback(db: Db, scope: Scope, id: string, change: F
     await tx
       .update(feedback)
       .set({
-        data: jsonValue(db, next.data),
-        meta: jsonValue(db, next.meta),
-        snapshot: jsonValue(db, next.snapshot),
+        data: storedJson(db, next.data),
+        meta: storedJson(db, next.meta),
+        snapshot: storedJson(db, next.snapshot),
         updated_at: next.updated_at,
       })
       .where(where);

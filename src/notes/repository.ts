@@ -5,7 +5,7 @@ import type { Db, Query } from "../db/client";
 import type { AccessType } from "../core/access";
 import { mayReach, ownsOrGranted, type Caller } from "../core/caller";
 import { nanosecondsText, nanosecondsValue, nowNanoseconds } from "../core/nanoseconds";
-import { jsonNull } from "../db/json";
+import { storedJson, workspaceItemValues } from "../db/json";
 
 export interface NoteSummary {
   id: string;
@@ -96,7 +96,6 @@ export interface NoteChange {
 const isObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** None in a JSON column is the JSON literal null, as Python stores it. */
-const jsonValue = (db: Db, value: unknown) => (value === null || value === undefined ? (jsonNull(db) as unknown) : value);
 
 export async function insertNote(db: Db, ownerId: string, form: NoteForm): Promise<NoteRow> {
   const { note } = db.t;
@@ -112,14 +111,7 @@ export async function insertNote(db: Db, ownerId: string, form: NoteForm): Promi
     updated_at: at,
   };
   await db.write((tx) =>
-    tx.insert(note).values({
-      ...row,
-      data: jsonValue(db, row.data),
-      meta: jsonValue(db, row.meta),
-      access_control: jsonValue(db, row.access_control),
-      created_at: nanosecondsValue(at),
-      updated_at: nanosecondsValue(at),
-    }),
+    tx.insert(note).values(workspaceItemValues(db, row)),
   );
   return row;
 }
@@ -160,9 +152,9 @@ export async function updateNote(
       .update(note)
       .set({
         title: next.title,
-        data: jsonValue(db, next.data),
-        meta: jsonValue(db, next.meta),
-        access_control: jsonValue(db, next.access_control),
+        data: storedJson(db, next.data),
+        meta: storedJson(db, next.meta),
+        access_control: storedJson(db, next.access_control),
         updated_at: nanosecondsValue(next.updated_at as string),
       })
       .where(eq(note.id, id));
