@@ -10,14 +10,9 @@ import type { AppContext } from "../context";
 import { decodeBase64Image } from "../images/image-data";
 import { storeImage } from "../images/generate";
 import { executeCodeJupyter } from "../utils/jupyter";
-import type { ModelCatalog } from "../models/catalog";
-import type { CallerCredentials } from "../openai/connections";
 import type { ChatMessage } from "../tasks/prompt";
-import type { UserRow } from "../users/repository";
-import { dispatchCompletion } from "./dispatch";
+import { continueReply, type ReplyRounds } from "./continue-reply";
 import { addOrUpdateUserMessage, isRecord, type Json } from "./payload";
-import { replyChunks } from "./reply";
-import type { ReplyStream } from "./stream";
 
 export const DEFAULT_CODE_INTERPRETER_PROMPT = `
 #### Tools Available
@@ -47,20 +42,7 @@ export function addCodeInterpreterPrompt(ctx: AppContext, messages: ChatMessage[
   return addOrUpdateUserMessage(template ? template : DEFAULT_CODE_INTERPRETER_PROMPT, messages);
 }
 
-export interface CodeRounds {
-  ctx: AppContext;
-  catalog: ModelCatalog;
-  user: UserRow;
-  /** The request as sent: model and metadata (session, chat and message ids). */
-  form: Json;
-  /** The conversation before the first call (the model's system prompt not yet added). */
-  messages: Json[];
-  stream: ReplyStream;
-  credentials?: CallerCredentials;
-  signal: AbortSignal;
-  /** Saves the reply so far. */
-  save(content: string): Promise<void>;
-}
+export type CodeRounds = ReplyRounds;
 
 /** Runs the code blocks the streamed answers end with, and streams what the model says next. */
 export async function runCodeRounds(r: CodeRounds): Promise<void> {
@@ -78,20 +60,7 @@ export async function runCodeRounds(r: CodeRounds): Promise<void> {
       messages: [...structuredClone(r.messages), { role: "assistant", content: r.stream.builder.serializeRaw() }],
       metadata: r.form.metadata,
     };
-    let reply;
-    try {
-      reply = await dispatchCompletion(r.ctx, r.catalog, next, r.user, { credentials: r.credentials, signal: r.signal });
-    } catch (error) {
-      r.ctx.log.warn("the call after the code output failed", error);
-      return;
-    }
-    if (reply.kind === "json") return;
-    for await (const chunk of replyChunks(reply)) {
-      if (r.signal.aborted) return;
-      r.stream.handle(chunk);
-      if (r.stream.codeClosed) break;
-    }
-    r.stream.finish();
+    await continueReply(r, next, "the code output");
   }
 }
 

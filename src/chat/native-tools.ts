@@ -3,31 +3,13 @@
 // shown with their results, and the model is asked again with the calls and results appended as
 // assistant and tool messages. This repeats while the model keeps calling tools, up to
 // CHAT_RESPONSE_MAX_TOOL_CALL_RETRIES rounds.
-import type { AppContext } from "../context";
 import { pythonJsonDumps } from "../core/python-json";
-import type { ModelCatalog } from "../models/catalog";
-import type { CallerCredentials } from "../openai/connections";
-import type { UserRow } from "../users/repository";
-import { dispatchCompletion } from "./dispatch";
+import { continueReply, type ReplyRounds } from "./continue-reply";
 import { isRecord, type Json } from "./payload";
-import { replyChunks } from "./reply";
-import type { ReplyStream } from "./stream";
 import { runTool, type ChatTools } from "./tools";
 
-export interface ToolRounds {
-  ctx: AppContext;
-  catalog: ModelCatalog;
-  user: UserRow;
-  /** The request as first sent: model, tools, metadata. */
-  form: Json;
-  /** The conversation as it was before the first call (the model's system prompt not yet added). */
-  messages: Json[];
+export interface ToolRounds extends ReplyRounds {
   tools: ChatTools;
-  stream: ReplyStream;
-  credentials?: CallerCredentials;
-  signal: AbortSignal;
-  /** Saves the reply so far. */
-  save(content: string): Promise<void>;
 }
 
 /** CHAT_RESPONSE_MAX_TOOL_CALL_RETRIES (30; garbage or empty = 30). */
@@ -84,19 +66,6 @@ export async function runToolRounds(r: ToolRounds): Promise<void> {
       messages: [...structuredClone(r.messages), ...r.stream.messages()],
       metadata: r.form.metadata,
     };
-    let reply;
-    try {
-      reply = await dispatchCompletion(r.ctx, r.catalog, next, r.user, { credentials: r.credentials, signal: r.signal });
-    } catch (error) {
-      r.ctx.log.warn("the call after the tool results failed", error);
-      return;
-    }
-    if (reply.kind === "json") return;
-    for await (const chunk of replyChunks(reply)) {
-      if (r.signal.aborted) return;
-      r.stream.handle(chunk);
-      if (r.stream.codeClosed) break;
-    }
-    r.stream.finish();
+    await continueReply(r, next, "the tool results");
   }
 }
