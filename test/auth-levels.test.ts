@@ -14,6 +14,7 @@ const ROUTES: [string, string, Level][] = [
   ["GET", "/api/config", "public"],
   ["GET", "/manifest.json", "public"],
   ["GET", "/opensearch.xml", "public"],
+  ["GET", "/cache/audio/x.mp3", "verified"],
   ["GET", "/oauth/oidc/login", "public"],
   ["GET", "/oauth/oidc/callback", "public"],
   ["GET", "/oauth/oidc/login/callback", "public"],

@@ -2,6 +2,7 @@
 // code (aiohttp) reports a failed answer as aiohttp's exception text, its STT code (requests)
 // as the service's `error.message` or requests' exception text.
 import { join } from "node:path";
+import { cacheDir } from "../core/env";
 import type { AppContext } from "../context";
 import { HttpError } from "../core/errors";
 import { redact, upstreamFetch, type UpstreamSettings } from "../core/upstream";
@@ -17,7 +18,7 @@ export const listTimeout = (settings: UpstreamSettings) => settings.modelListTim
 
 /** DATA_DIR/cache/audio, where Open WebUI keeps spoken replies and uploaded recordings. */
 export function audioCacheDir(ctx: AppContext): string {
-  return join(ctx.env.raw.CACHE_DIR || join(ctx.env.dataDir, "cache"), "audio");
+  return join(cacheDir(ctx.env), "audio");
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

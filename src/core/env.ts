@@ -102,6 +102,11 @@ export function readEnv(source: Source = process.env, cwd = process.cwd()): Env 
 }
 
 /** Python's `os.environ.get(name, default).lower() == "true"`, but a value that is neither is refused. */
+/** CACHE_DIR (default: the data folder's `cache`), where speech, recordings and models are kept. */
+export function cacheDir(env: Pick<Env, "raw" | "dataDir">): string {
+  return env.raw.CACHE_DIR || join(env.dataDir, "cache");
+}
+
 export function parseBool(source: Source, name: string, fallback: boolean): boolean {
   const value = source[name];
   if (value === undefined || value === "") return fallback;

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { cacheDir } from "../core/env";
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
@@ -191,7 +192,7 @@ async function speech(ctx: AppContext, request: Request, user: UserRow): Promise
   if (idx === -1) throw new HttpError(401, ERROR_MESSAGES.OPENAI_NOT_FOUND);
   const body = new Uint8Array(await request.arrayBuffer());
   const name = createHash("sha256").update(body).digest("hex");
-  const dir = join(ctx.env.raw.CACHE_DIR || join(ctx.env.dataDir, "cache"), "audio", "speech");
+  const dir = join(cacheDir(ctx.env), "audio", "speech");
   mkdirSync(dir, { recursive: true });
   const file = Bun.file(join(dir, `${name}.mp3`));
   if (await file.exists()) return new Response(file, { headers: { "content-type": "audio/mpeg" } });

@@ -6,7 +6,8 @@ import type { AppContext } from "../context";
 import { ping } from "../db/client";
 import { appConfigJson } from "./app-config";
 import { CHANGELOG } from "./changelog";
-import { serveStatic } from "./static";
+import { cacheDir } from "../core/env";
+import { fileInside, serveStatic } from "./static";
 import { DEFAULT_RELEASES_URL, ReleaseChecker, updateCheckEnabled } from "./updates";
 import { VERSION } from "./version";
 
@@ -48,6 +49,15 @@ export function systemRoutes(ctx: AppContext) {
     )
     .get("/manifest.json", () => manifest(ctx), { detail: { tags: ["system"] } })
     .get("/opensearch.xml", () => opensearch(ctx), { detail: { tags: ["system"] } })
+    .get(
+      "/cache/*",
+      ({ params }) => {
+        const file = fileInside(cacheDir(ctx.env), params["*"]);
+        if (!file) throw notFound("File not found");
+        return new Response(Bun.file(file));
+      },
+      { auth: "verified", detail: { tags: ["system"] } },
+    )
     .get(
       "/static/*",
       ({ params }) => {

@@ -212,6 +212,23 @@ for (const dialect of dialects) {
       }
     });
 
+    test("cache files are served to signed-in users, never from outside the cache folder", async () => {
+      const row = await insertUser(t.ctx, { role: "user", name: "Cache Reader" });
+      const reader = { token: t.tokenFor(row.id) };
+      const cache = join(t.ctx.env.dataDir, "cache");
+      mkdirSync(join(cache, "audio", "speech"), { recursive: true });
+      writeFileSync(join(cache, "audio", "speech", "x.mp3"), "ID3");
+      writeFileSync(join(t.ctx.env.dataDir, "outside.txt"), "secret");
+      expect((await t.request("GET", "/cache/audio/speech/x.mp3")).status).toBe(401);
+      expect((await t.request("GET", "/cache/audio/speech/x.mp3", { token: reader.token })).text).toBe("ID3");
+      const missing = await t.request("GET", "/cache/audio/none.mp3", { token: reader.token });
+      expect([missing.status, missing.body.detail]).toEqual([404, "File not found"]);
+      expect((await t.request("GET", "/cache/audio", { token: reader.token })).status).toBe(404);
+      for (const path of ["/cache/..%2foutside.txt", "/cache/%2e%2e/outside.txt", "/cache/..%5coutside.txt"]) {
+        expect((await t.request("GET", path, { token: reader.token })).text).not.toBe("secret");
+      }
+    });
+
     test("malformed JSON bodies get a 422 with a detail, not a 500", async () => {
       // No body route exists yet in the foundation; any POST to a page path is not a 500.
       const res = await t.request("POST", "/health", { body: "{not json" });
