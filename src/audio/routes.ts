@@ -5,7 +5,7 @@ import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { readUpstreamSettings } from "../core/upstream";
-import { missingField, readMultipart } from "./multipart";
+import { missingField, readMultipart } from "../core/multipart";
 import { audioConfig, saveAudioConfig } from "./settings";
 import { synthesize } from "./speech";
 import { transcribeUpload } from "./transcription";

@@ -15,6 +15,7 @@ import {
   listFiles,
   type FileModel,
 } from "./repository";
+import { missingField, readMultipart } from "../core/multipart";
 import { parseMetadata, uploadFile } from "./upload";
 
 const MAX_STATUS_SECONDS = 2 * 3600;
@@ -36,19 +37,23 @@ export function filesRoutes(ctx: AppContext) {
     .use(authGuard(ctx))
     .post(
       "/",
-      async ({ user, body, query }) => {
+      async ({ user, request, query }) => {
+        const { form, declaredTypes } = await readMultipart(request);
+        const upload = form.get("file");
+        if (!(upload instanceof Blob)) throw missingField("file");
         const options = {
-          metadata: parseMetadata(body.metadata),
+          metadata: parseMetadata(form.get("metadata") ?? undefined),
           process: flag(query.process, true, "process"),
           background: flag(query.process_in_background, true, "process_in_background"),
         };
-        const file = await uploadFile(ctx, user, body.file, options);
+        // The type the browser declared (Bun's parser guesses one from the file name).
+        const declared = declaredTypes.get("file") || upload.type;
+        const file = await uploadFile(ctx, user, new File([upload], upload instanceof File ? upload.name : "", { type: declared }), options);
         return options.process ? uploadResponse(file) : file;
       },
       {
         auth: "verified",
-        // Multipart text that looks like JSON arrives parsed; both forms are accepted.
-        body: t.Object({ file: t.File(), metadata: t.Optional(t.Any()) }),
+        parse: "none",
         query: t.Object({ process: t.Optional(t.String()), process_in_background: t.Optional(t.String()) }),
       },
     )

@@ -6,7 +6,7 @@ import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { HttpError } from "../core/errors";
 import { readJsonObject } from "../chat/payload";
-import { missingField } from "../audio/multipart";
+import { missingField } from "../core/multipart";
 import { catalogFor } from "../models/catalog";
 import { callPipelinesServer, listPipelinesServers, pipelinesServer, uploadFileName } from "./server";
 

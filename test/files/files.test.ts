@@ -91,6 +91,16 @@ for (const dialect of dialects) {
       expect(await waitForProcessing(t, alice, image.body.id)).toEqual([]);
     });
 
+    test("the type the browser declares is kept, not one guessed from the name; no file part is a 422", async () => {
+      const recording = await upload(t, alice, { name: "Recording.mp4", content: new Uint8Array([0, 0, 0, 24]), type: "audio/mp4", query: "process=false" });
+      expect(recording.body.meta.content_type).toBe("audio/mp4");
+      const form = new FormData();
+      form.append("metadata", "{}");
+      const res = await t.app.handle(new Request("http://localhost/api/v1/files/", { method: "POST", headers: { authorization: `Bearer ${alice}` }, body: form }));
+      expect(res.status).toBe(422);
+      expect(((await res.json()) as any).detail[0].loc).toEqual(["body", "file"]);
+    });
+
     test("process=false stores the file without a status", async () => {
       const res = await upload(t, alice, { name: "raw.txt", content: "raw", query: "process=false" });
       expect(res.status).toBe(200);

@@ -2,7 +2,7 @@
 // part's Content-Type and guesses from the file name instead, so Safari's "Recording….mp4"
 // (audio/mp4) would arrive as video/mp4 and a nameless blob as "". The type is read from the part
 // headers here; the parsing itself stays Bun's.
-import { HttpError } from "../core/errors";
+import { HttpError } from "./errors";
 
 const HEADER_END = Buffer.from("\r\n\r\n");
 const MAX_HEADER_BYTES = 16 * 1024;
