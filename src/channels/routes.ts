@@ -1,8 +1,8 @@
 // /api/v1/channels, as routers/channels.py of 0.6.32. Admins create, change and delete channels;
 // readers of a channel read its messages, writers (has_access non-strict: everyone in a public
 // channel) post and react. Every change reaches the sockets in the room `channel:<id>` as
-// `channel-events`. Not here: answers from models mentioned in a message, and webhook
-// notifications to members who are away (see docs/differences.md).
+// `channel-events`. Models mentioned in a message answer in the background (model-replies.ts).
+// Not here: webhook notifications to members who are away (see docs/differences.md).
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
@@ -21,9 +21,11 @@ import {
   messageResponses,
   removeReaction,
   updateMessage,
+  type MessageForm as MessageFields,
   type MessageRow,
   type TimeFormat,
 } from "./messages";
+import { answerMentionedModels } from "./model-replies";
 import {
   channelGrants,
   deleteChannel,
@@ -137,6 +139,26 @@ export function channelsRoutes(ctx: AppContext) {
     const parent = await findMessage(ctx.db, message.parent_id);
     if (parent && parent.channel_id === channel.id) await emit(channel, user, parent, "message:reply");
   };
+  /** Inserts the message and tells the channel (and the thread, for a reply). */
+  const postMessage = async (channel: ChannelRow, user: UserRow, form: MessageFields) => {
+    const message = await insertMessage(ctx.db, channel.id, user.id, form);
+    await emit(channel, user, message, "message");
+    await emitThreadOf(channel, user, message);
+    return message;
+  };
+  const editMessage = async (channel: ChannelRow, user: UserRow, messageId: string, form: MessageFields) => {
+    const updated = await updateMessage(ctx.db, messageId, form);
+    if (updated) await emit(channel, user, updated, "message:update");
+    return updated;
+  };
+  /** After the answer, as the reference's background task: models mentioned reply in the thread. */
+  const answerInBackground = (channel: ChannelRow, user: UserRow, message: MessageRow) => {
+    const writer = {
+      post: (form: MessageFields) => postMessage(channel, user, form),
+      update: async (messageId: string, form: MessageFields) => void (await editMessage(channel, user, messageId, form)),
+    };
+    void answerMentionedModels(ctx, message, user, writer).catch((error) => ctx.log.warn("channel model reply failed", error));
+  };
   const page = (query: { skip?: number; limit?: number }) => ({ skip: query.skip ?? 0, limit: query.limit ?? 50 });
 
   return new Elysia({ name: "channels", prefix: "/api/v1/channels" })
@@ -198,9 +220,8 @@ export function channelsRoutes(ctx: AppContext) {
       async ({ user, params, body }) => {
         const { row: channel } = await channelFor(user, params.id, "writable");
         await linksInside(channel, body);
-        const message = await insertMessage(ctx.db, channel.id, user.id, body);
-        await emit(channel, user, message, "message");
-        await emitThreadOf(channel, user, message);
+        const message = await postMessage(channel, user, body);
+        answerInBackground(channel, user, message);
         return messageModel(message, exact);
       },
       { auth: "verified", body: MessageForm, detail: { tags: ["channels"] } },
@@ -229,9 +250,8 @@ export function channelsRoutes(ctx: AppContext) {
         const channel = await channelOf(params.id);
         const message = await messageIn(channel, params.message_id);
         if (!mayChange(user, message)) throw forbidden();
-        const updated = await updateMessage(ctx.db, message.id, body);
+        const updated = await editMessage(channel, user, message.id, body);
         if (!updated) throw notFound();
-        await emit(channel, user, updated, "message:update");
         return messageModel(updated, exact);
       },
       { auth: "verified", body: MessageForm, detail: { tags: ["channels"] } },
