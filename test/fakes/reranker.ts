@@ -13,12 +13,15 @@ export interface FakeReranker {
   scoreWith(score: (query: string, document: string) => number): void;
   /** Make the next requests fail with this status (0 = answer normally). */
   failWith(status: number): void;
+  /** Answer only after this many milliseconds (0 = at once). */
+  delay(ms: number): void;
   stop(): void;
 }
 
 export function startFakeReranker(): FakeReranker {
   const calls: RerankCall[] = [];
   let failure = 0;
+  let delayMs = 0;
   let score: (query: string, document: string) => number = () => 0.5;
   const server = Bun.serve({
     port: 0,
@@ -33,6 +36,7 @@ export function startFakeReranker(): FakeReranker {
         authorization: request.headers.get("authorization"),
         userId: request.headers.get("x-openwebui-user-id"),
       });
+      if (delayMs) await Bun.sleep(delayMs);
       if (failure) return Response.json({ detail: "fake failure" }, { status: failure });
       const results = body.documents
         .map((document, index) => ({ index, relevance_score: score(body.query, document), document: { text: document } }))
@@ -49,6 +53,9 @@ export function startFakeReranker(): FakeReranker {
     },
     failWith: (status) => {
       failure = status;
+    },
+    delay: (ms) => {
+      delayMs = ms;
     },
     stop: () => server.stop(true),
   };

@@ -60,6 +60,7 @@ for (const dialect of dialects) {
         RAG_OPENAI_API_KEY: "sk-fake",
         CHUNK_SIZE: "500",
         ENABLE_FORWARD_USER_INFO_HEADERS: "true",
+        AIOHTTP_CLIENT_TIMEOUT: "1",
         USER_PERMISSIONS_WORKSPACE_KNOWLEDGE_ACCESS: "true",
       });
       admin = t.tokenFor((await insertUser(t.ctx, { role: "admin" })).id);
@@ -150,7 +151,7 @@ for (const dialect of dialects) {
       expect(rag.sources[0]!.distances![0]).toBe(0.92);
     });
 
-    test("a failing, unreachable or unset reranker leaves the hybrid search without reranking", async () => {
+    test("a failing, slow, unreachable or unset reranker leaves the hybrid search without reranking", async () => {
       await configure({ ENABLE_RAG_HYBRID_SEARCH: true, RAG_RERANKING_MODEL: "", TOP_K_RERANKER: 3, RELEVANCE_THRESHOLD: 0 });
       const plain = await queryCollection();
       expect(plain.status).toBe(200);
@@ -164,6 +165,13 @@ for (const dialect of dialects) {
         expect(failed.body).toEqual(plain.body);
       } finally {
         reranker.failWith(0);
+      }
+
+      reranker.delay(1500);
+      try {
+        expect((await queryCollection()).body).toEqual(plain.body);
+      } finally {
+        reranker.delay(0);
       }
 
       await configure({ RAG_EXTERNAL_RERANKER_URL: "http://127.0.0.1:9/v1/rerank" });
