@@ -1,10 +1,12 @@
 // Querying collections: vector search, hybrid search (full-text + vector fused by weighted
-// reciprocal rank, then re-scored by cosine similarity, filtered by the relevance threshold),
-// and full-text search alone when no embedding engine is usable or the engine fails.
+// reciprocal rank, then scored by the external reranker when one is configured, else by cosine
+// similarity, filtered by the relevance threshold), and full-text search alone when no embedding
+// engine is usable or the engine fails.
 import type { AppContext } from "../context";
 import type { UserRow } from "../users/repository";
 import { resolveEmbedder, type Embedder } from "./embeddings";
 import { sha256 } from "./ingest";
+import { resolveReranker } from "./reranking";
 import { retrieval } from "./services";
 import { cosineSimilarity, type Metadata, type ScoredChunk } from "./vector/types";
 
@@ -118,7 +120,8 @@ async function searchOne(
     [keyword, semantic],
     [vector ? options.bm25Weight : 1, 1 - options.bm25Weight].map((w) => Math.min(1, Math.max(0, w))),
   );
-  const scored = vector ? await rescore(ctx, user, embedder as Embedder, collection, vector, fused) : fused;
+  const reranked = await rerank(ctx, user, query, fused);
+  const scored = reranked ?? (vector ? await rescore(ctx, user, embedder as Embedder, collection, vector, fused) : fused);
   let kept = scored;
   if (options.relevanceThreshold) kept = kept.filter((c) => c.score >= options.relevanceThreshold);
   kept = kept.sort((a, b) => b.score - a.score).slice(0, options.kReranker);
@@ -139,6 +142,18 @@ function fuse(lists: ScoredChunk[][], weights: number[]): ScoredChunk[] {
     });
   });
   return [...byText.values()].sort((a, b) => b.score - a.score).map((e) => ({ ...e.chunk, score: e.chunk.score }));
+}
+
+/**
+ * The reranker's scores for the candidates; null without a reranker or when it fails. Open WebUI
+ * means to keep the candidates then, so the search goes on with its cosine re-scoring.
+ */
+async function rerank(ctx: AppContext, user: UserRow | null, query: string, candidates: ScoredChunk[]): Promise<ScoredChunk[] | null> {
+  const reranker = resolveReranker(ctx);
+  if (!reranker || candidates.length === 0) return null;
+  const scores = await reranker.score(query, candidates.map((c) => c.text), user);
+  if (!scores) return null;
+  return candidates.map((c, i) => ({ ...c, score: scores[i] as number }));
 }
 
 /** Cosine similarity of the query to each candidate, from stored vectors (embedded if missing). */
