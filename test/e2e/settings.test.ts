@@ -24,7 +24,8 @@ async function openUserSettings(page: Page, tab: string) {
 async function saveSettings(page: Page) {
   await page.locator("li[data-sonner-toast]").evaluateAll((toasts) => toasts.forEach((toast) => toast.setAttribute("data-seen", "")));
   await page.getByRole("button", { name: "Save", exact: true }).click();
-  await page.locator("li[data-sonner-toast]:not([data-seen])", { hasText: "Settings saved successfully!" }).first().waitFor();
+  // Attached, not visible: beyond three toasts the newest waits hidden until an older one goes.
+  await page.locator("li[data-sonner-toast]:not([data-seen])", { hasText: "Settings saved successfully!" }).first().waitFor({ state: "attached" });
 }
 
 async function closeUserSettings(page: Page) {
