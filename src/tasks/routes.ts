@@ -2,7 +2,7 @@
 // queries, autocomplete, emoji, image prompt, mixture of agents).
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context";
-import { authGuard, readCookie, readToken } from "../core/auth";
+import { authGuard, readToken } from "../core/auth";
 import { HttpError, json } from "../core/errors";
 import { readJsonObject, type Json } from "../chat/payload";
 import { replyToResponse } from "../chat/reply";
@@ -104,7 +104,7 @@ export function outcomeToResponse(outcome: TaskOutcome): Response {
 }
 
 export function callerCredentials(request: Request) {
-  return { token: readToken(request), cookie: request.headers.get("cookie") ?? readCookie(request, "token") };
+  return { token: readToken(request), cookie: request.headers.get("cookie") };
 }
 
 export function tasksRoutes(ctx: AppContext) {
