@@ -110,9 +110,7 @@ export async function insertChannel(db: Db, ownerId: string, form: ChannelForm):
     created_at: at,
     updated_at: at,
   };
-  await db.write((tx) =>
-    tx.insert(channel).values(workspaceItemValues(db, row)),
-  );
+  await db.write((tx) => tx.insert(channel).values(workspaceItemValues(db, row)));
   return row;
 }
 

@@ -12,7 +12,7 @@ import { adminBypassEnabled, callerOf } from "../core/caller";
 import type { ModelCatalog } from "../models/catalog";
 import type { CallerCredentials } from "../openai/connections";
 import { readUpstreamSettings } from "../core/upstream";
-import { taskModelId } from "../tasks/generate";
+import { jsonObjectIn, taskModelId } from "../tasks/generate";
 import { contentText, lastUserMessage, type ChatMessage } from "../tasks/prompt";
 import { TOOLS_FUNCTION_CALLING_TEMPLATE } from "../tasks/templates";
 import { executeToolServer, type ToolServerAnswer } from "../tools/execute";
@@ -174,16 +174,7 @@ function functionCallingPayload(messages: ChatMessage[], modelId: string, system
 function answerObject(body: unknown): Json | null {
   const choice = isRecord(body) && Array.isArray(body.choices) && isRecord(body.choices[0]) ? body.choices[0] : null;
   const message = choice && isRecord(choice.message) ? choice.message : null;
-  const text = message && typeof message.content === "string" ? message.content : "";
-  const start = text.indexOf("{");
-  const end = text.lastIndexOf("}");
-  if (start === -1 || end < start) return null;
-  try {
-    const parsed: unknown = JSON.parse(text.slice(start, end + 1));
-    return isRecord(parsed) ? parsed : null;
-  } catch {
-    return null;
-  }
+  return jsonObjectIn(message && typeof message.content === "string" ? message.content : "");
 }
 
 /**

@@ -110,9 +110,7 @@ export async function insertNote(db: Db, ownerId: string, form: NoteForm): Promi
     created_at: at,
     updated_at: at,
   };
-  await db.write((tx) =>
-    tx.insert(note).values(workspaceItemValues(db, row)),
-  );
+  await db.write((tx) => tx.insert(note).values(workspaceItemValues(db, row)));
   return row;
 }
 

@@ -167,7 +167,11 @@ export function completionObject(outcome: TaskOutcome | null): Json | null {
   const choices = outcome.body.choices;
   if (!Array.isArray(choices) || choices.length !== 1) return null;
   const message = isRecord(choices[0]) && isRecord(choices[0].message) ? choices[0].message : {};
-  const text = typeof message.content === "string" ? message.content : "";
+  return jsonObjectIn(typeof message.content === "string" ? message.content : "");
+}
+
+/** The JSON object in a model's text, from the first "{" to the last "}", or null. */
+export function jsonObjectIn(text: string): Json | null {
   const start = text.indexOf("{");
   const end = text.lastIndexOf("}");
   if (start === -1 || end < start) return null;
