@@ -9,6 +9,7 @@ export interface FunctionRow {
   type: string;
   content: string;
   meta: unknown;
+  valves: unknown;
   is_active: boolean;
   is_global: boolean;
   updated_at: number;
@@ -24,6 +25,7 @@ const columns = (db: Db) => {
     type: fn.type,
     content: fn.content,
     meta: fn.meta,
+    valves: fn.valves,
     is_active: fn.is_active,
     is_global: fn.is_global,
     updated_at: fn.updated_at,

@@ -11,6 +11,7 @@ export interface ToolRow {
   content: string;
   specs: unknown;
   meta: unknown;
+  valves: unknown;
   access_control: unknown;
   updated_at: number;
   created_at: number;
@@ -25,6 +26,7 @@ const columns = (db: Db) => {
     content: tool.content,
     specs: tool.specs,
     meta: tool.meta,
+    valves: tool.valves,
     access_control: tool.access_control,
     updated_at: tool.updated_at,
     created_at: tool.created_at,

@@ -162,6 +162,8 @@ export class PythonRuntime {
       stdout: "pipe",
       stderr: "pipe",
     });
+    // The server may exit while the runner idles; the runner ends when its stdin closes.
+    child.unref();
     this.loaded.clear();
     this.child = child;
     const ready = Promise.withResolvers<void>();
