@@ -1,5 +1,5 @@
 // The `function` table (read side): admin-managed Python plugins (pipes, filters, actions).
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 
 export interface FunctionRow {
@@ -43,4 +43,20 @@ export async function findFunction(db: Db, id: string): Promise<FunctionRow | un
   const { fn } = db.t;
   const [row] = await db.read.select(columns(db)).from(fn).where(eq(fn.id, id)).limit(1);
   return row;
+}
+
+/** Changes when any function is added, removed or updated (for instances that did not write). */
+export async function functionTableFingerprint(db: Db): Promise<string> {
+  const { fn } = db.t;
+  const [row] = await db.read
+    .select({
+      n: sql<number>`count(*)`,
+      latest: sql<number>`max(${fn.updated_at})`,
+      total: sql<number>`sum(${fn.updated_at})`,
+      // Two toggles within a second leave updated_at as it was.
+      active: sql<number>`sum(case when ${fn.is_active} then 1 else 0 end)`,
+      global: sql<number>`sum(case when ${fn.is_global} then 1 else 0 end)`,
+    })
+    .from(fn);
+  return [row?.n, row?.latest, row?.total, row?.active, row?.global].map((v) => Number(v ?? 0)).join(":");
 }

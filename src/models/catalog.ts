@@ -12,6 +12,7 @@ import { ollamaConnections, type OllamaConnection } from "../ollama/connections"
 import { openaiConnections, type OpenAIConnection } from "../openai/connections";
 import { fetchOpenAIModels, mergeOpenAIModels, type Json } from "../openai/models";
 import { listAllModelRows, modelTableFingerprint, type ModelRow } from "./repository";
+import { FunctionModels, withActionsAndFilters } from "../functions/model-items";
 
 const COLD_WAIT_MS = 2_000;
 const CHECK_INTERVAL_MS = 100;
@@ -53,6 +54,7 @@ interface Snapshot extends Assembled {
   baseVersion: number;
   rowsVersion: number;
   configVersion: number;
+  functionsVersion: number;
   /** "*" for viewers who see everything, else "id|role|groups". */
   bodies: Map<string, string>;
 }
@@ -98,10 +100,13 @@ export class ModelCatalog {
   private rowsLoading: Promise<void> | null = null;
   private assembled: Snapshot | null = null;
   private groups = new Map<string, { ids: string[]; at: number }>();
+  /** Pipes, actions and filters of the `function` table. */
+  readonly functions: FunctionModels;
 
   constructor(private readonly ctx: AppContext) {
     this.upstream = readUpstreamSettings(ctx.env.raw);
     this.settings = readCatalogSettings(ctx.env.raw);
+    this.functions = new FunctionModels(ctx, () => this.ttl());
     ctx.config.onChange((changed) => {
       const keys = Object.keys(changed);
       if (keys.some((k) => /^(ENABLE_OPENAI_API|OPENAI_|ENABLE_OLLAMA_API|OLLAMA_|ENABLE_EVALUATION_ARENA_MODELS|EVALUATION_ARENA_MODELS|MODEL_ORDER_LIST|ENABLE_BASE_MODELS_CACHE)/.test(k))) {
@@ -240,10 +245,14 @@ export class ModelCatalog {
     });
   }
 
-  /** get_all_base_models: OpenAI then Ollama. */
+  /** get_all_base_models: pipes, OpenAI, then Ollama. */
   async baseModels(options: { force?: boolean; user?: UserInfo | null } = {}): Promise<Json[]> {
-    await this.refreshBase(options.force ?? false, options.user ?? null);
-    return this.baseItems();
+    await Promise.all([this.refreshBase(options.force ?? false, options.user ?? null), this.functions.refresh(options.force)]);
+    return this.allBaseItems();
+  }
+
+  private allBaseItems(): Json[] {
+    return [...this.functions.snapshot.pipeModels, ...this.baseItems()];
   }
 
   private baseItems(): Json[] {
@@ -258,7 +267,7 @@ export class ModelCatalog {
     if (!options.force && this.checkedRecently()) return;
     this.checkedAt = Date.now();
     this.checkedConfig = this.configVersion;
-    await Promise.all([this.refreshBase(options.force ?? false, options.user ?? null), this.loadRows()]);
+    await Promise.all([this.refreshBase(options.force ?? false, options.user ?? null), this.loadRows(), this.functions.refresh(options.force)]);
   }
 
   /**
@@ -266,7 +275,7 @@ export class ModelCatalog {
    * CHECK_INTERVAL_MS unless something changed here.
    */
   private checkedRecently(): boolean {
-    return !this.rowsDirty && this.checkedConfig === this.configVersion && Date.now() - this.checkedAt < CHECK_INTERVAL_MS;
+    return !this.rowsDirty && !this.functions.stale && this.checkedConfig === this.configVersion && Date.now() - this.checkedAt < CHECK_INTERVAL_MS;
   }
 
   private async loadRows(): Promise<void> {
@@ -306,7 +315,14 @@ export class ModelCatalog {
   /** The list as last assembled, without waiting for upstreams. */
   current(): Snapshot {
     const last = this.assembled;
-    if (last && last.baseVersion === this.baseVersion && last.rowsVersion === this.rowsVersion && last.configVersion === this.configVersion) {
+    const functionsVersion = this.functions.version;
+    if (
+      last &&
+      last.baseVersion === this.baseVersion &&
+      last.rowsVersion === this.rowsVersion &&
+      last.configVersion === this.configVersion &&
+      last.functionsVersion === functionsVersion
+    ) {
       return last;
     }
     const list = this.assemble();
@@ -316,6 +332,7 @@ export class ModelCatalog {
       baseVersion: this.baseVersion,
       rowsVersion: this.rowsVersion,
       configVersion: this.configVersion,
+      functionsVersion,
       bodies: new Map(),
     };
     return this.assembled;
@@ -332,7 +349,7 @@ export class ModelCatalog {
   }
 
   private assemble(): Json[] {
-    const models: Json[] = this.baseItems().map((m) => ({ ...m }));
+    const models: Json[] = this.allBaseItems().map((m) => ({ ...m }));
     if (models.length === 0) return [];
     if (this.ctx.config.get("ENABLE_EVALUATION_ARENA_MODELS")) models.push(...this.arenaItems());
     const ids = new Set(models.map((m) => m.id));
@@ -367,7 +384,7 @@ export class ModelCatalog {
     const order = this.ctx.config.get("MODEL_ORDER_LIST") ?? [];
     const shaped = kept
       .filter((m) => !(isRecord(m.pipeline) && m.pipeline.type === "filter"))
-      .map((m): Json => ({ ...m, actions: [], filters: [], tags: normalizedTags(m) }));
+      .map((m): Json => ({ ...m, tags: normalizedTags(m) }));
     if (Array.isArray(order) && order.length > 0) {
       const rank = new Map(order.map((id, i) => [id, i]));
       shaped.sort((a, b) => {
@@ -379,7 +396,7 @@ export class ModelCatalog {
         return na < nb ? -1 : na > nb ? 1 : 0;
       });
     }
-    return shaped;
+    return withActionsAndFilters(shaped, this.functions.snapshot);
   }
 
   private arenaItems(): Json[] {

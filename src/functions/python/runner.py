@@ -35,6 +35,7 @@ WRITE_LOCK = threading.Lock()
 MODULES = {}  # (kind, name) -> {"hash", "module", "instance", "info"}
 INSTALLED = set()
 PENDING_ASKS = {}  # req -> Future
+RUNNING = {}  # request id -> Task
 NEXT_ASK = [0]
 
 
@@ -452,6 +453,8 @@ async def handle(request):
             send({"id": request["id"], "error": "not loaded", "reload": True})
         else:
             send({"id": request["id"], "error": describe_error(error)})
+    except asyncio.CancelledError:
+        send({"id": request["id"], "error": "cancelled"})
     except BaseException as error:  # user code may raise anything, SystemExit included
         if op == "call":
             traceback.print_exc()
@@ -474,7 +477,6 @@ async def main():
 
     threading.Thread(target=read_stdin, daemon=True).start()
     send({"ready": True, "python": sys.version.split()[0]})
-    tasks = set()
     while True:
         line = await queue.get()
         if line is None:
@@ -483,14 +485,19 @@ async def main():
             request = json.loads(line)
         except ValueError:
             continue
+        if request.get("op") == "cancel":
+            running = RUNNING.get(request.get("target"))
+            if running:
+                running.cancel()
+            continue
         if request.get("op") == "reply":
             future = PENDING_ASKS.get(request.get("req"))
             if future and not future.done():
                 future.set_result(request.get("result"))
             continue
         task = asyncio.create_task(handle(request))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        RUNNING[request.get("id")] = task
+        task.add_done_callback(lambda done, key=request.get("id"): RUNNING.pop(key, None))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ export interface PluginCall {
   userValves?: Record<string, unknown> | null;
   /** Without events, `__event_emitter__` and `__event_call__` are None. */
   events?: PluginEvents;
+  /** Aborting cancels the call in the runner (its answer is then a PluginError). */
+  signal?: AbortSignal;
 }
 
 /** An error raised by the plugin's code or while loading it; the message is Python's. */
@@ -119,7 +121,7 @@ export class PythonRuntime {
       events: Boolean(call.events),
       stream: Boolean(onChunk),
     };
-    return this.request(request, { events: call.events, onChunk });
+    return this.request(request, { events: call.events, onChunk }, call.signal);
   }
 
   /** Validates valves against the module's `Valves` or `UserValves`; gives what to store. */
@@ -133,13 +135,24 @@ export class PythonRuntime {
     this.child = null;
   }
 
-  private async request(body: Record<string, unknown>, hooks: Omit<Pending, "resolve" | "reject"> = {}): Promise<unknown> {
+  private async request(body: Record<string, unknown>, hooks: Omit<Pending, "resolve" | "reject"> = {}, signal?: AbortSignal): Promise<unknown> {
     const child = await this.process();
     const id = ++this.nextId;
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject, ...hooks }));
-    child.stdin.write(`${JSON.stringify({ ...body, id })}\n`);
-    child.stdin.flush();
+    this.send(child, { ...body, id });
+    if (signal) {
+      const cancel = () => this.send(child, { op: "cancel", id: ++this.nextId, target: id });
+      if (signal.aborted) cancel();
+      else signal.addEventListener("abort", cancel, { once: true });
+      void answer.catch(() => {}).finally(() => signal.removeEventListener("abort", cancel));
+    }
     return answer;
+  }
+
+  private send(child: Subprocess<"pipe", "pipe", "pipe">, message: Record<string, unknown>): void {
+    if (this.child !== child) return;
+    child.stdin.write(`${JSON.stringify(message)}\n`);
+    child.stdin.flush();
   }
 
   private process(): Promise<Subprocess<"pipe", "pipe", "pipe">> {
@@ -199,9 +212,10 @@ export class PythonRuntime {
   }
 
   private answerAsk(pending: Pending, message: Message): void {
-    const reply = (result: unknown) => this.child?.stdin.write(`${JSON.stringify({ op: "reply", req: message.req, result })}\n`);
+    const child = this.child;
+    const reply = (result: unknown) => child && this.send(child, { op: "reply", req: message.req, result });
     const asked = pending.events ? pending.events.ask(message.ask) : Promise.resolve(null);
-    void asked.then(reply, () => reply(null)).then(() => this.child?.stdin.flush());
+    void asked.then(reply, () => reply(null));
   }
 
   /** Lines of the runner's stdout go to `handle`; its stderr (the plugins' prints) to the log. */
