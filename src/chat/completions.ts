@@ -10,6 +10,7 @@ import type { UserRow } from "../users/repository";
 import { ChatError, dispatchCompletion } from "./dispatch";
 import { chatRuntime, chatStore } from "./ports";
 import { PipelineFilterError } from "../pipelines/filters";
+import { PluginError } from "../functions/python/runtime";
 import { prepareForm, type ChatMetadata } from "./pipeline";
 import { isRecord, type Json } from "./payload";
 import { replyToResponse, type UpstreamReply } from "./reply";
@@ -107,6 +108,7 @@ async function inline(
   } catch (error) {
     // Python answers `200 null` here; the caller gets the filter's own refusal instead.
     if (error instanceof PipelineFilterError) throw new HttpError(error.status, error.detail);
+    if (error instanceof PluginError) throw new HttpError(400, error.message);
     throw error;
   }
   form.metadata = metadata;

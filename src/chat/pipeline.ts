@@ -14,7 +14,10 @@ import type { CallerCredentials } from "../openai/connections";
 import { applyRagTemplate, contextBlock, retrieveSources, type FileItem, type Source } from "../retrieval/chat";
 import { lastUserMessage, type ChatMessage, type TemplateUser } from "../tasks/prompt";
 import type { UserRow } from "../users/repository";
-import type { ChatStore } from "./ports";
+import { chatRuntime, type ChatStore } from "./ports";
+import { applyFilters, filtersFor } from "../functions/filters";
+import { pluginEvents } from "../functions/plugin-events";
+import { PluginError } from "../functions/python/runtime";
 import { userContext } from "../memories/vectors";
 import { generateQueries } from "./queries";
 import { searchTheWeb } from "./web-search";
@@ -95,6 +98,19 @@ async function inletFilters(ctx: AppContext, catalog: ModelCatalog, form: Json, 
   Object.assign(form, filtered);
 }
 
+/** The filter functions' `inlet`: the body as the Pipelines filters left it, replaced in place. */
+async function inletFunctions(ctx: AppContext, catalog: ModelCatalog, form: Json, user: UserRow, metadata: ChatMetadata, model: Json): Promise<void> {
+  const filters = await filtersFor(catalog, model, metadata.filter_ids);
+  if (filters.length === 0) return;
+  form.metadata = metadata;
+  const events = pluginEvents(ctx, metadata, chatRuntime(ctx)?.emit);
+  const filtered = await applyFilters(ctx, filters, "inlet", form, { user, extras: { __metadata__: metadata, __model__: model, __oauth_token__: null }, events });
+  if (!isRecord(filtered)) throw new PluginError("A filter's inlet must return the body");
+  if (filtered === form) return;
+  for (const key of Object.keys(form)) delete form[key];
+  Object.assign(form, filtered);
+}
+
 export async function prepareForm(
   ctx: AppContext,
   catalog: ModelCatalog,
@@ -129,6 +145,7 @@ export async function prepareForm(
   }
 
   if (!metadata.direct) await inletFilters(ctx, catalog, form, files, metadata, user);
+  await inletFunctions(ctx, catalog, form, user, metadata, model);
   files = Array.isArray(form.files) ? form.files.filter(isRecord) : [];
 
   if (isRecord(form.features) && form.features.memory) {

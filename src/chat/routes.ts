@@ -11,8 +11,10 @@ import { chatCompletion } from "./completions";
 import { embeddings } from "./embeddings";
 import { chatRuntime, chatStore, provideChatRuntime } from "./ports";
 import { repositoryChatStore } from "./store";
-import { isRecord, queryFlag, readJsonObject } from "./payload";
+import { isRecord, queryFlag, readJsonObject, type Json } from "./payload";
 import { taskOwners } from "./owners";
+import { outletFunctions } from "./outlet";
+import { runChatAction } from "../functions/actions";
 
 export function chatRoutes(ctx: AppContext) {
   const catalog = catalogFor(ctx);
@@ -51,8 +53,15 @@ export function chatRoutes(ctx: AppContext) {
         const direct = Boolean(modelItem.direct) && modelItem.id === body.model;
         const { byId } = await catalog.models({ user });
         if (typeof body.model !== "string" || !(direct || byId.has(body.model))) throw new HttpError(400, "Model not found");
-        return direct ? body : runOutletFilters(ctx, catalog, body, user);
+        const model = direct ? modelItem : (byId.get(body.model) as Json);
+        const piped = direct ? body : await runOutletFilters(ctx, catalog, body, user);
+        return outletFunctions(ctx, catalog, piped, user, model);
       },
+      { auth: "verified", parse: "none", ...tag },
+    )
+    .post(
+      "/api/chat/actions/:action_id",
+      async ({ request, user, params }) => jsonText(JSON.stringify((await runChatAction(ctx, catalog, params.action_id, await readJsonObject(request), user)) ?? null)),
       { auth: "verified", parse: "none", ...tag },
     )
     .post(

@@ -20,6 +20,8 @@ import { envChunkSize } from "./completions";
 import { runToolRounds } from "./native-tools";
 import { runCodeRounds } from "./code-interpreter";
 import type { ChatTools } from "./tools";
+import { filtersFor, streamFilter } from "../functions/filters";
+import { pluginEvents } from "../functions/plugin-events";
 
 export interface ChatTaskInput {
   ctx: AppContext;
@@ -177,9 +179,12 @@ async function streamReply(
     },
   );
   const rounds = { ctx: input.ctx, catalog: input.catalog, user: input.user, form, stream, credentials: input.credentials, signal, save: (content: string) => save({ content }) };
+  const filter = await streamFilterFor(input, form);
   try {
-    for await (const chunk of replyChunks(reply)) {
+    for await (const received of replyChunks(reply)) {
       if (signal.aborted) break;
+      const chunk = filter ? await filter(received) : received;
+      if (!chunk) continue;
       stream.handle(chunk);
       if (stream.codeClosed) break;
     }
@@ -205,6 +210,14 @@ async function streamReply(
   await save({ content });
   emit({ type: "chat:completion", data: { done: true, content, title } });
   return { content, title };
+}
+
+/** The filter functions' `stream` step, when one of the model's filters has it. */
+async function streamFilterFor(input: ChatTaskInput, form: Json) {
+  const { ctx, catalog, model, metadata, user, runtime } = input;
+  const filters = await filtersFor(catalog, model, metadata.filter_ids);
+  const extras = { __metadata__: metadata, __model__: model, __oauth_token__: null, __body__: form };
+  return streamFilter(ctx, filters, { user, extras, events: pluginEvents(ctx, metadata, runtime.emit) });
 }
 
 async function afterDone(input: ChatTaskInput, done: { content: string; title: string | null }, emit: Emit) {
