@@ -172,7 +172,8 @@ export async function prepareForm(
 
   let tools: ChatTools | null = null;
   const sources: Source[] = [];
-  const resolved: ChatTools = toolIds.length > 0 ? await resolveChatTools(ctx, toolIds, user, hooks.credentials) : new Map();
+  const toolContext = { metadata, messages: form.messages, model, events: pluginEvents(ctx, metadata, chatRuntime(ctx)?.emit) };
+  const resolved: ChatTools = toolIds.length > 0 ? await resolveChatTools(ctx, toolIds, user, hooks.credentials, toolContext) : new Map();
   await addDirectTools(ctx, resolved, metadata.tool_servers, user, metadata);
   if (resolved.size > 0 && metadata.params.function_calling === "native") {
     form.tools = toolPayload(resolved);

@@ -1,7 +1,7 @@
 // Tools in chat completions (get_tools, process_tool_result, chat_completion_tools_handler of the
 // reference), for the admin's OpenAPI tool servers named in `tool_ids` as `server:<id>` and the
-// user's own servers of `tool_servers` (direct-tools.ts). Python tools of the `tool` table are not
-// run by this server and are left out.
+// user's own servers of `tool_servers` (direct-tools.ts), and the Python tools of the `tool` table
+// (python-tools.ts).
 //
 // Default function calling asks the task model which tools to call (a JSON answer
 // {"tool_calls": [{"name", "parameters"}]}), calls them, and returns their results as sources that
@@ -20,14 +20,15 @@ import type { ToolSpec } from "../tools/openapi";
 import { mayUseServer, toolServerConnections, toolServersFor, type ToolServerConnection, type ToolServerData } from "../tools/servers";
 import type { UserRow } from "../users/repository";
 import { dispatchCompletion } from "./dispatch";
+import { pythonChatTools, type ToolContext } from "./python-tools";
 import { isRecord, type Json } from "./payload";
 
 export interface ChatTool {
   /** The tool id the request named (`server:<id>`); empty for the user's own servers. */
   toolId: string;
   spec: ToolSpec;
-  /** "direct": one of the user's own servers, run by their browser (see direct-tools.ts). */
-  type: "external" | "direct";
+  /** "direct": one of the user's own servers, run by their browser (see direct-tools.ts); "python": a tool of the `tool` table. */
+  type: "external" | "direct" | "python";
   call(params: Json): Promise<ToolServerAnswer>;
 }
 
@@ -71,8 +72,14 @@ export async function resolveChatTools(
   toolIds: string[],
   user: UserRow,
   credentials: CallerCredentials = {},
+  context: ToolContext = {},
 ): Promise<ChatTools> {
   const tools: ChatTools = new Map();
+  for (const [name, tool] of await pythonChatTools(ctx, toolIds, user, context)) {
+    let unique = name;
+    while (tools.has(unique)) unique = `${tool.toolId}_${unique}`;
+    tools.set(unique, tool);
+  }
   const wanted = toolIds.map((id) => [id, serverIdOf(id)] as const).filter((pair): pair is [string, string] => pair[1] !== null);
   if (wanted.length === 0) return tools;
   const servers = await toolServersFor(ctx).list();

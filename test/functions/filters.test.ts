@@ -114,7 +114,7 @@ for (const dialect of dialects) {
       runtime.chats.add("c1", w.user.id, [{ id: "u1", role: "user", content: "hi" }, { id: "a1", parentId: "u1", role: "assistant", content: "" }]);
       const res = await post("/api/chat/completions", { model: "gpt-other", stream: true, messages: [{ role: "user", content: "hi" }], chat_id: "c1", id: "a1", session_id: "s1" });
       expect(res.body.status).toBe(true);
-      const done = await runtime.emit.waitFor((e) => e.payload.message_id === "a1" && e.payload.data?.data?.done === true);
+      const done = await runtime.emit.waitFor((e) => e.payload.message_id === "a1" && e.payload.data?.type === "chat:completion" && e.payload.data.data?.done === true);
       expect(done.payload.data.data.content).toBe("HELLO WORLD");
       expect(renderedContent(runtime.emit.of("a1").filter((e) => !e.data?.done))).toBe("HELLO WORLD");
     });
