@@ -84,6 +84,7 @@ const ROUTES: [string, string, Level][] = [
   ["POST", "/api/v1/utils/markdown", "verified"],
   ["GET", "/api/v1/utils/db/download", "admin"],
   ["GET", "/api/v1/utils/litellm/config", "admin"],
+  ["POST", "/api/v1/utils/code/format", "admin"],
   ["GET", "/api/v1/memories/", "verified"],
   ["POST", "/api/v1/memories/add", "verified"],
   ["POST", "/api/v1/memories/query", "verified"],

@@ -12,6 +12,7 @@ import { authGuard } from "../core/auth";
 import { parseBool } from "../core/env";
 import { ERROR_MESSAGES, HttpError } from "../core/errors";
 import { executeCodeJupyter } from "./jupyter";
+import { pythonRuntime } from "../functions/plugins";
 
 const DB_NOT_SQLITE = "This feature is only available when running with SQLite databases.";
 const tag = { detail: { tags: ["utils"] } };
@@ -60,6 +61,17 @@ export function utilsRoutes(ctx: AppContext) {
       body: t.Object({ md: t.String() }),
       ...tag,
     })
+    .post(
+      "/code/format",
+      async ({ body }) => {
+        try {
+          return { code: await pythonRuntime(ctx).format(body.code) };
+        } catch (error) {
+          throw new HttpError(400, error instanceof Error ? error.message : String(error));
+        }
+      },
+      { auth: "admin", body: t.Object({ code: t.String() }), ...tag },
+    )
     .post(
       "/code/execute",
       ({ body }) => {

@@ -1,6 +1,6 @@
 // Which Python runs functions and tools. FUNCTIONS_PYTHON names one (it needs pydantic 2);
-// otherwise a virtual environment is made once in the cache folder from `python3`, with pydantic,
-// and the requirements that plugins declare are installed into it.
+// otherwise a virtual environment is made once in the cache folder from `python3`, with pydantic
+// and black (the code editor formats through it); plugins' requirements are installed into it.
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../../core/env";
@@ -44,10 +44,10 @@ async function createVenv(dir: string): Promise<string> {
     rmSync(building, { recursive: true, force: true });
     throw new PythonUnavailable(`Python 3 with venv is needed to run functions and tools (or set FUNCTIONS_PYTHON): ${lastLine(made.output)}`);
   }
-  const pip = await run([join(building, "bin", "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "pydantic>=2"]);
+  const pip = await run([join(building, "bin", "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "pydantic>=2", "black"]);
   if (!pip.ok) {
     rmSync(building, { recursive: true, force: true });
-    throw new PythonUnavailable(`Could not install pydantic for functions and tools: ${lastLine(pip.output)}`);
+    throw new PythonUnavailable(`Could not install pydantic and black for functions and tools: ${lastLine(pip.output)}`);
   }
   if (!existsSync(dir)) renameSync(building, dir);
   else rmSync(building, { recursive: true, force: true });

@@ -427,6 +427,19 @@ async def call(request):
     return result
 
 
+def format_code(request):
+    """black's formatting (Open WebUI's code editor saves through it); installs black if missing."""
+    try:
+        import black
+    except ImportError:
+        install_requirements("black")
+        import black
+    try:
+        return black.format_str(request["code"], mode=black.Mode())
+    except black.NothingChanged:
+        return request["code"]
+
+
 def validate(request):
     instance = ensure_module(request)["instance"]
     valves_class = getattr(instance, request["which"], None)
@@ -445,6 +458,8 @@ async def handle(request):
             value = await call(request)
         elif op == "validate":
             value = validate(request)
+        elif op == "format":
+            value = format_code(request)
         else:
             raise ValueError(f"unknown op {op}")
         send({"id": request["id"], "ok": value})

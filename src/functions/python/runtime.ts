@@ -130,6 +130,11 @@ export class PythonRuntime {
     return (await this.request({ op: "validate", kind: source.kind, name: source.id, which, data })) as Record<string, unknown>;
   }
 
+  /** The code formatted by black (a PluginError with black's message when it cannot parse it). */
+  async format(code: string): Promise<string> {
+    return (await this.request({ op: "format", code })) as string;
+  }
+
   stop(): void {
     this.child?.kill();
     this.child = null;
