@@ -12,7 +12,9 @@ import { chatRuntime } from "../chat/ports";
 import { findUserById, type UserRow } from "../users/repository";
 import { toUserModel } from "../users/views";
 import { pluginEvents } from "./plugin-events";
-import { functionSource, pythonRuntime, storedValves, userValvesOf } from "./plugins";
+import { functionSource, pythonRuntime, storedValves, toolSource, userValvesOf } from "./plugins";
+import { callerOf } from "../core/caller";
+import { readTool } from "../tools/repository";
 import { findFunction } from "./repository";
 
 const encoder = new TextEncoder();
@@ -44,6 +46,7 @@ export async function pipeCompletion(ctx: AppContext, catalog: ModelCatalog, for
   const row = await findFunction(ctx.db, pipeId);
   if (!row || !row.is_active) throw new ChatError("Model not found");
   const call = {
+    tools: await pipeTools(ctx, metadata.tool_ids, user),
     method: "pipe",
     args: { body },
     extras: pipeExtras(user, metadata),
@@ -62,6 +65,25 @@ export async function pipeCompletion(ctx: AppContext, catalog: ModelCatalog, for
   }
   const stream = sseBody((onChunk, signal) => runtime.call(source, { ...call, signal }, onChunk));
   return { kind: "sse", status: 200, headers: new Headers({ "content-type": "text/event-stream" }), body: stream };
+}
+
+/** The Python tools of the request that the user may read, loaded for the pipe's `__tools__`. */
+async function pipeTools(ctx: AppContext, toolIds: unknown, user: UserRow) {
+  const ids = Array.isArray(toolIds) ? toolIds.filter((id): id is string => typeof id === "string" && !id.startsWith("server:")) : [];
+  if (ids.length === 0) return [];
+  const caller = await callerOf(ctx, user);
+  const tools = [];
+  for (const id of ids) {
+    const row = await readTool(ctx.db, caller, id);
+    if (row === "not_found" || row === "forbidden") continue;
+    try {
+      await pythonRuntime(ctx).load(toolSource(row));
+      tools.push({ id, valves: storedValves(row.valves), user_valves: userValvesOf(user, "tools", id) });
+    } catch (error) {
+      ctx.log.warn(`tool ${id} could not be loaded`, messageOf(error));
+    }
+  }
+  return tools;
 }
 
 function messageOf(error: unknown): string {

@@ -3,6 +3,7 @@
 // reaching the chat's sockets.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { provideChatRuntime } from "../../src/chat/ports";
+import { pythonRuntime } from "../../src/functions/plugins";
 import { dialects } from "../support/databases";
 import { insertFunction } from "../support/functions";
 import { pythonAvailable, pythonEnv } from "../support/python";
@@ -38,6 +39,26 @@ class Pipe:
 
     def pipe(self, body: dict):
         return "from " + body["model"]
+`;
+
+const AGENT = `
+class Pipe:
+    async def pipe(self, body: dict, __tools__: dict) -> str:
+        if "add" not in __tools__:
+            return "no tools: " + ",".join(__tools__)
+        total = await __tools__["add"]["callable"](a=2, b=3)
+        return f"{__tools__['add']['tool_id']} says {total} for {await __tools__['whoami']['callable']()}"
+`;
+
+const CALCULATOR = `
+class Tools:
+    def add(self, a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    def whoami(self, __user__: dict) -> str:
+        """The caller."""
+        return __user__["name"]
 `;
 
 const BROKEN = `
@@ -82,6 +103,12 @@ for (const dialect of dialects) {
       await insertFunction(ctx, { id: "echo", name: "Echo", type: "pipe", content: ECHO, valves: { PREFIX: "> " } });
       await insertFunction(ctx, { id: "many", name: "Many", type: "pipe", content: MANIFOLD });
       await insertFunction(ctx, { id: "broken", type: "pipe", content: BROKEN });
+      await insertFunction(ctx, { id: "agent", type: "pipe", content: AGENT });
+      const { specs } = await pythonRuntime(ctx).load({ kind: "tool", id: "calc", content: CALCULATOR });
+      const now = Math.floor(Date.now() / 1000);
+      await ctx.db.write((tx) =>
+        tx.insert(ctx.db.t.tool).values({ id: "calc", user_id: w.admin.id, name: "Calc", content: CALCULATOR, specs, meta: {}, valves: null, access_control: {}, created_at: now, updated_at: now }),
+      );
       await insertFunction(ctx, { id: "sleeping", type: "pipe", content: BROKEN, isActive: false });
       await insertFunction(ctx, { id: "votes", name: "Votes", type: "action", content: ACTION, isGlobal: true });
       await insertFunction(ctx, { id: "shout", name: "Shout", type: "filter", content: TOGGLE_FILTER, isGlobal: true });
@@ -95,7 +122,7 @@ for (const dialect of dialects) {
 
     test("active pipes are models ahead of the connections' ones; a manifold gives one per sub-pipe", async () => {
       const list = await models();
-      expect(list.map((m) => m.id)).toEqual(["echo", "many.a", "many.b", "broken", "gpt-fake", "llama3:latest", "arena-model"]);
+      expect(list.map((m) => m.id)).toEqual(["echo", "many.a", "many.b", "broken", "agent", "gpt-fake", "llama3:latest", "arena-model"]);
       const [echo, manyA] = list;
       expect(echo).toMatchObject({ name: "Echo", object: "model", owned_by: "openai", pipe: { type: "pipe" }, has_user_valves: false });
       expect(manyA).toMatchObject({ id: "many.a", name: "Many/A", pipe: { type: "pipe" } });
@@ -134,6 +161,13 @@ for (const dialect of dialects) {
       expect(whole.body).toEqual({ error: { detail: "the pipe broke" } });
       const streamed = await chat({ model: "broken", stream: true, messages: [{ role: "user", content: "hi" }] });
       expect(streamed.text).toContain(`data: {"error":{"detail":"the pipe broke"}}`);
+    });
+
+    test("a pipe gets the request's Python tools as __tools__, callable with the model's arguments", async () => {
+      const res = await chat({ model: "agent", stream: false, messages: [{ role: "user", content: "hi" }], tool_ids: ["calc"] });
+      expect(res.body.choices[0].message.content).toBe("calc says 5 for Admin");
+      const none = await chat({ model: "agent", stream: false, messages: [{ role: "user", content: "hi" }] });
+      expect(none.body.choices[0].message.content).toBe("no tools: ");
     });
 
     test("an inactive pipe is no model", async () => {

@@ -297,8 +297,9 @@ def arguments_for(handler, instance, request):
         "__event_emitter__": emit,
         "__event_call__": ask,
         "__request__": None,
-        "__tools__": {},
     }
+    if "__tools__" in parameters:
+        extras["__tools__"] = tools_for(request, extras)
     args = dict(request.get("args") or {})
     for key, value in extras.items():
         if key in parameters:
@@ -308,6 +309,33 @@ def arguments_for(handler, instance, request):
         if valves is not None:
             args["__user__"] = {**args["__user__"], "valves": valves}
     return args
+
+
+def tools_for(request, extras):
+    """A pipe's __tools__: the request's Python tools, each method a coroutine taking the model's arguments."""
+    tools = {}
+    for tool in request.get("tools") or []:
+        entry = MODULES.get(("tool", tool["id"]))
+        if entry is None:
+            continue
+        instance = entry["instance"]
+        apply_valves(instance, tool)
+        for spec in entry["info"].get("specs", []):
+            method = getattr(instance, spec["name"], None)
+            if method is None:
+                continue
+            tool_request = {**request, "extras": {**extras, "__id__": tool["id"]}, "user_valves": tool.get("user_valves")}
+            bound = arguments_for(method, instance, {**tool_request, "args": {}})
+            bound.pop("__tools__", None)
+
+            async def call(_method=method, _bound=bound, **kwargs):
+                return await invoke(_method, {**kwargs, **_bound})
+
+            name = spec["name"]
+            while name in tools:
+                name = f"{tool['id']}_{name}"
+            tools[name] = {"tool_id": tool["id"], "callable": call, "spec": spec, "metadata": {}}
+    return tools
 
 
 async def invoke(handler, args):

@@ -55,6 +55,8 @@ export interface PluginCall {
   events?: PluginEvents;
   /** Aborting cancels the call in the runner (its answer is then a PluginError). */
   signal?: AbortSignal;
+  /** Python tools offered to a pipe as `__tools__` (loaded with `load` first). */
+  tools?: { id: string; valves: Record<string, unknown>; user_valves: Record<string, unknown> }[];
 }
 
 /** An error raised by the plugin's code or while loading it; the message is Python's. */
@@ -120,6 +122,7 @@ export class PythonRuntime {
       user_valves: call.userValves ?? null,
       events: Boolean(call.events),
       stream: Boolean(onChunk),
+      tools: call.tools ?? [],
     };
     return this.request(request, { events: call.events, onChunk }, call.signal);
   }
