@@ -196,7 +196,10 @@ for (const dialect of dialects) {
       expect(plain.body).toEqual({ detail: "[ERROR: No Function class found in the module]" });
       const raising = await create("raising", "raise ValueError('not today')");
       expect(raising.body).toEqual({ detail: "[ERROR: not today]" });
-      for (const id of ["broken", "plain", "raising"]) expect((await t.request("GET", `/api/v1/functions/id/${id}`, { token: admin.token })).status).toBe(401);
+      // Old-style imports become open_webui ones, a package the runner does not have.
+      const oldImport = await create("old_import", "from utils.misc import get_last_user_message\n" + MIRROR);
+      expect(oldImport.body).toEqual({ detail: "[ERROR: No module named 'open_webui']" });
+      for (const id of ["broken", "plain", "raising", "old_import"]) expect((await t.request("GET", `/api/v1/functions/id/${id}`, { token: admin.token })).status).toBe(401);
 
       expect((await t.request("POST", "/api/v1/functions/create", { token: admin.token, body: { id: "x", name: "x" } })).status).toBe(422);
       expect((await t.request("POST", "/api/v1/functions/create", { token: admin.token, body: { ...form("x", TIDY), meta: "m" } })).status).toBe(422);
