@@ -1,6 +1,8 @@
-// The `tool` table (read side). Tools are Python sources; only their stored rows are read here.
+// The `tool` table: users' Python toolkits with Open WebUI's access control. Changes that need
+// write access decide inside their transaction whether the caller has it.
 import { desc, eq } from "drizzle-orm";
-import type { Db } from "../db/client";
+import type { Db, Query } from "../db/client";
+import { storedJson } from "../db/json";
 import type { AccessType } from "../core/access";
 import { mayReach, ownsOrGranted, type Caller } from "../core/caller";
 
@@ -50,7 +52,7 @@ export async function listToolsFor(db: Db, caller: Caller, type: AccessType): Pr
   return rows.filter((row) => ownsOrGranted(caller, row, type));
 }
 
-async function findTool(db: Db, id: string): Promise<ToolRow | undefined> {
+export async function findTool(db: Db, id: string): Promise<ToolRow | undefined> {
   const { tool } = db.t;
   const [row] = await db.read.select(columns(db)).from(tool).where(eq(tool.id, id)).limit(1);
   return row;
@@ -61,4 +63,65 @@ export async function readTool(db: Db, caller: Caller, id: string): Promise<Tool
   const row = await findTool(db, id);
   if (!row) return "not_found";
   return caller.role === "admin" || ownsOrGranted(caller, row, "read") ? row : "forbidden";
+}
+
+export type Refusal = "not_found" | "forbidden";
+
+/** The owner, a user or group with a write grant, or an admin. */
+export const mayWriteTool = (caller: Caller, row: ToolRow) => caller.role === "admin" || ownsOrGranted(caller, row, "write");
+
+async function findIn(db: Db, tx: Query, id: string): Promise<ToolRow | undefined> {
+  const { tool } = db.t;
+  const [row] = await tx.select(columns(db)).from(tool).where(eq(tool.id, id)).limit(1);
+  return row;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+const stored = (db: Db, row: Partial<ToolRow>) => {
+  const values: Record<string, unknown> = { ...row };
+  for (const key of ["specs", "meta", "valves", "access_control"] as const) if (key in row) values[key] = storedJson(db, row[key]);
+  return values;
+};
+
+/** The new tool, or "taken" when the id exists already. */
+export async function insertTool(db: Db, row: ToolRow): Promise<ToolRow | "taken"> {
+  const { tool } = db.t;
+  try {
+    return await db.write(async (tx) => {
+      if (await findIn(db, tx, row.id)) return "taken" as const;
+      await tx.insert(tool).values(stored(db, row) as typeof tool.$inferInsert);
+      return row;
+    });
+  } catch (error) {
+    // Another request took the id between our check and our insert.
+    if (await findTool(db, row.id)) return "taken";
+    throw error;
+  }
+}
+
+export type ToolChange = Partial<Pick<ToolRow, "name" | "content" | "specs" | "meta" | "valves" | "access_control">>;
+
+/** Changes the tool (renewing updated_at) if the caller may write it; null: without asking. */
+export async function updateTool(db: Db, caller: Caller | null, id: string, change: ToolChange): Promise<ToolRow | Refusal> {
+  const { tool } = db.t;
+  return db.write(async (tx) => {
+    const row = await findIn(db, tx, id);
+    if (!row) return "not_found";
+    if (caller && !mayWriteTool(caller, row)) return "forbidden";
+    const next = { ...row, ...change, updated_at: now() };
+    await tx.update(tool).set(stored(db, { ...change, updated_at: next.updated_at })).where(eq(tool.id, id));
+    return next;
+  });
+}
+
+export async function deleteTool(db: Db, caller: Caller, id: string): Promise<true | Refusal> {
+  const { tool } = db.t;
+  return db.write(async (tx) => {
+    const row = await findIn(db, tx, id);
+    if (!row) return "not_found";
+    if (!mayWriteTool(caller, row)) return "forbidden";
+    await tx.delete(tool).where(eq(tool.id, id));
+    return true;
+  });
 }
