@@ -35,7 +35,7 @@ export async function dispatchCompletion(
   if (!bypass && user.role === "user" && !(await catalog.canUse(user, model))) throw new ChatError("Model not found");
 
   if (model.owned_by === "arena") return arena(ctx, catalog, form, user, model, options);
-  if (model.pipe) return pipeCompletion(ctx, catalog, form, user);
+  if (model.pipe) return pipeCompletion(ctx, catalog, form, user, options.signal);
   if (model.owned_by === "ollama") {
     const reply = await ollamaChat(ctx, catalog, openaiPayloadToOllama(form), user, {
       bypassFilter: bypass,

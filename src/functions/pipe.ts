@@ -34,7 +34,13 @@ function pipeExtras(user: UserRow, metadata: Json): Json {
   };
 }
 
-export async function pipeCompletion(ctx: AppContext, catalog: ModelCatalog, form: Json, caller: Caller & { role: string }): Promise<UpstreamReply> {
+export async function pipeCompletion(
+  ctx: AppContext,
+  catalog: ModelCatalog,
+  form: Json,
+  caller: Caller & { role: string },
+  signal?: AbortSignal,
+): Promise<UpstreamReply> {
   // Plugins get the whole user (settings included, for their user valves).
   const user = await findUserById(ctx.db, caller.id);
   if (!user) throw new ChatError("Model not found");
@@ -46,9 +52,9 @@ export async function pipeCompletion(ctx: AppContext, catalog: ModelCatalog, for
   const row = await findFunction(ctx.db, pipeId);
   if (!row || !row.is_active) throw new ChatError("Model not found");
   const call = {
-    tools: await pipeTools(ctx, metadata.tool_ids, user),
     method: "pipe",
     args: { body },
+    tools: await pipeTools(ctx, metadata.tool_ids, user),
     extras: pipeExtras(user, metadata),
     valves: storedValves(row.valves),
     userValves: userValvesOf(user, "functions", pipeId),
@@ -58,12 +64,12 @@ export async function pipeCompletion(ctx: AppContext, catalog: ModelCatalog, for
   const source = functionSource(row);
   if (!body.stream) {
     try {
-      return { kind: "json", status: 200, body: await runtime.call(source, call) };
+      return { kind: "json", status: 200, body: await runtime.call(source, { ...call, signal }) };
     } catch (error) {
       return { kind: "json", status: 200, body: { error: { detail: messageOf(error) } } };
     }
   }
-  const stream = sseBody((onChunk, signal) => runtime.call(source, { ...call, signal }, onChunk));
+  const stream = sseBody((onChunk, cancelled) => runtime.call(source, { ...call, signal: anySignal(signal, cancelled) }, onChunk));
   return { kind: "sse", status: 200, headers: new Headers({ "content-type": "text/event-stream" }), body: stream };
 }
 
@@ -85,6 +91,8 @@ async function pipeTools(ctx: AppContext, toolIds: unknown, user: UserRow) {
   }
   return tools;
 }
+
+const anySignal = (...signals: (AbortSignal | undefined)[]) => AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

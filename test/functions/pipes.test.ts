@@ -2,6 +2,9 @@
 // streamed and whole, errors, the actions and filters each model shows, and events from a pipe
 // reaching the chat's sockets.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { provideChatRuntime } from "../../src/chat/ports";
 import { pythonRuntime } from "../../src/functions/plugins";
 import { dialects } from "../support/databases";
@@ -61,6 +64,28 @@ class Tools:
         return __user__["name"]
 `;
 
+/** Streams a word every 50 ms for ever, writing how many it sent into the file its valve names. */
+const ENDLESS = `
+import asyncio
+from pydantic import BaseModel
+
+class Pipe:
+    class Valves(BaseModel):
+        COUNTER: str = ""
+
+    def __init__(self):
+        self.valves = self.Valves()
+
+    async def pipe(self, body: dict):
+        sent = 0
+        while True:
+            sent += 1
+            with open(self.valves.COUNTER, "w") as f:
+                f.write(str(sent))
+            yield f"w{sent} "
+            await asyncio.sleep(0.05)
+`;
+
 const BROKEN = `
 class Pipe:
     def pipe(self, body: dict):
@@ -95,6 +120,7 @@ for (const dialect of dialects) {
   describe.skipIf(!pythonAvailable)(dialect, () => {
     let w: World;
     let runtime: ReturnType<typeof memoryRuntime>;
+    const counter = join(mkdtempSync(join(tmpdir(), "owb-pipe-")), "sent");
     beforeAll(async () => {
       w = await startWorld(dialect, { openai: { models: [{ id: "gpt-fake" }], tokens: ["Hello"] }, env: pythonEnv });
       runtime = memoryRuntime();
@@ -104,6 +130,7 @@ for (const dialect of dialects) {
       await insertFunction(ctx, { id: "many", name: "Many", type: "pipe", content: MANIFOLD });
       await insertFunction(ctx, { id: "broken", type: "pipe", content: BROKEN });
       await insertFunction(ctx, { id: "agent", type: "pipe", content: AGENT });
+      await insertFunction(ctx, { id: "endless", type: "pipe", content: ENDLESS, valves: { COUNTER: counter } });
       const { specs } = await pythonRuntime(ctx).load({ kind: "tool", id: "calc", content: CALCULATOR });
       const now = Math.floor(Date.now() / 1000);
       await ctx.db.write((tx) =>
@@ -122,7 +149,7 @@ for (const dialect of dialects) {
 
     test("active pipes are models ahead of the connections' ones; a manifold gives one per sub-pipe", async () => {
       const list = await models();
-      expect(list.map((m) => m.id)).toEqual(["echo", "many.a", "many.b", "broken", "agent", "gpt-fake", "llama3:latest", "arena-model"]);
+      expect(list.map((m) => m.id)).toEqual(["echo", "many.a", "many.b", "broken", "agent", "endless", "gpt-fake", "llama3:latest", "arena-model"]);
       const [echo, manyA] = list;
       expect(echo).toMatchObject({ name: "Echo", object: "model", owned_by: "openai", pipe: { type: "pipe" }, has_user_valves: false });
       expect(manyA).toMatchObject({ id: "many.a", name: "Many/A", pipe: { type: "pipe" } });
@@ -193,6 +220,18 @@ for (const dialect of dialects) {
       expect(events).toContainEqual({ type: "status", data: { description: "echoing", done: true } });
       expect(renderedContent(events.filter((e) => !e.data?.done)).trim()).toBe("> hi (Admin)");
       expect((await runtime.chats.message(w.admin.id, "c1", "a1"))?.content).toBe("> hi (Admin)");
+    });
+
+    test("stopping a pipe's reply stops the pipe in the runner", async () => {
+      runtime.chats.add("c2", w.admin.id, [{ id: "u2", role: "user", content: "go" }, { id: "a2", parentId: "u2", role: "assistant", content: "" }]);
+      const res = await chat({ model: "endless", stream: true, messages: [{ role: "user", content: "go" }], chat_id: "c2", id: "a2", session_id: "s1" });
+      await runtime.emit.waitFor((e) => e.payload.message_id === "a2" && JSON.stringify(e.payload.data).includes("w3"));
+      const stop = await w.t.request("POST", `/api/tasks/stop/${res.body.task_id}`, { token: w.admin.token });
+      expect(stop.body.status).toBe(true);
+      await Bun.sleep(200);
+      const sentAtStop = Number(readFileSync(counter, "utf8"));
+      await Bun.sleep(400);
+      expect(Number(readFileSync(counter, "utf8"))).toBe(sentAtStop);
     });
   });
 }
