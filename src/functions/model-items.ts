@@ -22,7 +22,10 @@ export interface FunctionsSnapshot {
 
 const EMPTY: FunctionsSnapshot = { rows: [], infos: new Map(), pipeModels: [] };
 const TABLE_CHECK_MS = 1_000;
+/** A list request waits no longer for a rebuild (the first one may set up Python). */
+const MAX_WAIT_MS = 2_000;
 
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms).unref?.());
 const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 export class FunctionModels {
@@ -35,9 +38,13 @@ export class FunctionModels {
   private fingerprint = "";
   private building: Promise<void> | null = null;
 
+  /** Each manifold's last good sub-pipes, kept when its `pipes` fails or takes too long. */
+  private lastSubPipes = new Map<string, Json[]>();
+
   constructor(
     private readonly ctx: AppContext,
     private readonly ttlMs: () => number,
+    private readonly pipesTimeoutMs: number | null,
   ) {
     onFunctionsChanged(ctx, () => (this.dirty = true));
   }
@@ -47,7 +54,10 @@ export class FunctionModels {
     return this.dirty;
   }
 
-  /** Waits for a rebuild only when nothing was built yet or a write here made it stale. */
+  /**
+   * Waits for a rebuild (at most MAX_WAIT_MS) only when nothing was built yet or a write here
+   * made it stale; otherwise the snapshot is served and refreshed in the background.
+   */
   async refresh(force = false): Promise<void> {
     const now = Date.now();
     const mustWait = force || this.dirty || this.builtAt === 0;
@@ -59,7 +69,7 @@ export class FunctionModels {
       this.dirty = false;
       this.building = this.update(rebuild).finally(() => (this.building = null));
     }
-    if (mustWait) await this.building;
+    if (mustWait) await Promise.race([this.building, sleep(MAX_WAIT_MS)]);
   }
 
   private hasManifolds(): boolean {
@@ -82,38 +92,53 @@ export class FunctionModels {
     }
   }
 
+  /** Loads the active functions side by side; pipe models keep the table's order. */
   private async build(rows: FunctionRow[]): Promise<FunctionsSnapshot> {
     const infos = new Map<string, PluginInfo>();
-    const pipeModels: Json[] = [];
-    for (const row of rows) {
-      if (!row.is_active) continue;
-      try {
-        const info = await pythonRuntime(this.ctx).load(functionSource(row));
-        infos.set(row.id, info);
-        if (row.type === "pipe") pipeModels.push(...(await this.pipeItems(row, info)));
-      } catch (error) {
-        this.ctx.log.warn(`function ${row.id} could not be loaded`, error instanceof Error ? error.message : error);
-      }
-    }
-    return { rows, infos, pipeModels };
+    const loaded = await Promise.all(
+      rows
+        .filter((row) => row.is_active)
+        .map(async (row) => {
+          try {
+            const info = await pythonRuntime(this.ctx).load(functionSource(row));
+            infos.set(row.id, info);
+            return row.type === "pipe" ? this.pipeItems(row, info) : [];
+          } catch (error) {
+            this.ctx.log.warn(`function ${row.id} could not be loaded`, error instanceof Error ? error.message : error);
+            return [];
+          }
+        }),
+    );
+    return { rows, infos, pipeModels: loaded.flat() };
   }
 
   private async pipeItems(row: FunctionRow, info: PluginInfo): Promise<Json[]> {
     const base = { object: "model", created: row.created_at, owned_by: "openai", pipe: { type: "pipe" }, has_user_valves: info.has_user_valves };
     if (!info.has_pipes) return [{ id: row.id, name: row.name, ...base }];
-    let subPipes: unknown = [];
-    try {
-      subPipes = await pythonRuntime(this.ctx).call(functionSource(row), { method: "pipes", args: {}, valves: storedValves(row.valves) });
-    } catch (error) {
-      this.ctx.log.warn(`the pipes of function ${row.id} failed`, error instanceof Error ? error.message : error);
-    }
-    if (!Array.isArray(subPipes)) return [];
-    return subPipes.filter(isRecord).map((sub) => ({
+    const subPipes = await this.subPipes(row);
+    return subPipes.map((sub) => ({
       id: `${row.id}.${String(sub.id)}`,
       name: `${info.name ?? ""}${String(sub.name)}`,
       ...base,
       pipe: { type: row.type },
     }));
+  }
+
+  /** A manifold's `pipes()`, bounded like an upstream's model list. */
+  private async subPipes(row: FunctionRow): Promise<Json[]> {
+    const abort = new AbortController();
+    const timer = this.pipesTimeoutMs === null ? null : setTimeout(() => abort.abort(), this.pipesTimeoutMs);
+    try {
+      const answer = await pythonRuntime(this.ctx).call(functionSource(row), { method: "pipes", args: {}, valves: storedValves(row.valves), signal: abort.signal });
+      const subPipes = Array.isArray(answer) ? answer.filter(isRecord) : [];
+      this.lastSubPipes.set(row.id, subPipes);
+      return subPipes;
+    } catch (error) {
+      this.ctx.log.warn(`the pipes of function ${row.id} failed`, error instanceof Error ? error.message : error);
+      return this.lastSubPipes.get(row.id) ?? [];
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 }
 

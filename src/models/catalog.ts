@@ -106,7 +106,7 @@ export class ModelCatalog {
   constructor(private readonly ctx: AppContext) {
     this.upstream = readUpstreamSettings(ctx.env.raw);
     this.settings = readCatalogSettings(ctx.env.raw);
-    this.functions = new FunctionModels(ctx, () => this.ttl());
+    this.functions = new FunctionModels(ctx, () => this.ttl(), this.upstream.modelListTimeoutMs);
     ctx.config.onChange((changed) => {
       const keys = Object.keys(changed);
       if (keys.some((k) => /^(ENABLE_OPENAI_API|OPENAI_|ENABLE_OLLAMA_API|OLLAMA_|ENABLE_EVALUATION_ARENA_MODELS|EVALUATION_ARENA_MODELS|MODEL_ORDER_LIST|ENABLE_BASE_MODELS_CACHE)/.test(k))) {
