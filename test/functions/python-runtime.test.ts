@@ -140,20 +140,20 @@ describe.skipIf(!pythonAvailable)("the Python runner", () => {
 
   test("valves are validated by the module's own classes", async () => {
     expect(await runtime.validate(echoPipe, "Valves", { PREFIX: "x", unknown: 1 })).toEqual({ PREFIX: "x" });
-    expect(runtime.validate(echoPipe, "UserValves", { shout: "maybe" })).rejects.toThrow(/validation error for UserValves/);
+    await expect(runtime.validate(echoPipe, "UserValves", { shout: "maybe" })).rejects.toThrow(/validation error for UserValves/);
   });
 
   test("code that does not load is a PluginError with Python's message", async () => {
-    expect(runtime.load({ kind: "function", id: "broken", content: "x = (" })).rejects.toThrow("'(' was never closed");
-    expect(runtime.load({ kind: "function", id: "plain", content: "x = 1" })).rejects.toThrow("No Function class found in the module");
-    expect(runtime.load({ kind: "tool", id: "plain", content: "x = 1" })).rejects.toThrow("No Tools class found in the module");
+    await expect(runtime.load({ kind: "function", id: "broken", content: "x = (" })).rejects.toThrow("'(' was never closed");
+    await expect(runtime.load({ kind: "function", id: "plain", content: "x = 1" })).rejects.toThrow("No Function class found in the module");
+    await expect(runtime.load({ kind: "tool", id: "plain", content: "x = 1" })).rejects.toThrow("No Tools class found in the module");
     const raising = { kind: "function" as const, id: "raising", content: "class Action:\n    def action(self, body):\n        raise ValueError('nope')\n" };
-    expect(runtime.call(raising, { method: "action", args: { body: {} } })).rejects.toBeInstanceOf(PluginError);
+    await expect(runtime.call(raising, { method: "action", args: { body: {} } })).rejects.toBeInstanceOf(PluginError);
   });
 
   test("a runner that dies fails its calls and is started again for the next", async () => {
     const dying = { kind: "function" as const, id: "dying", content: "import os\nclass Action:\n    def action(self, body):\n        os._exit(3)\n" };
-    expect(runtime.call(dying, { method: "action", args: { body: {} } })).rejects.toThrow("The Python runner stopped (exit code 3)");
+    await expect(runtime.call(dying, { method: "action", args: { body: {} } })).rejects.toThrow("The Python runner stopped (exit code 3)");
     await Bun.sleep(50);
     expect(await runtime.call(clockTool, { method: "add", args: { a: 1, b: 1 } })).toBe(2);
   });
@@ -170,5 +170,18 @@ describe.skipIf(!pythonAvailable)("the Python runner", () => {
     expect(await runtime.call(clockTool, { method: "add", args: { a: 4, b: 4 } })).toBe(8);
     release("late");
     expect(((await waiting) as any).choices[0].message.content).toBe("echo: slow (late)");
+  });
+});
+
+describe("without a usable Python", () => {
+  const source: PluginSource = { kind: "tool", id: "t", content: "class Tools:\n    pass\n" };
+  const runtimeWith = (python: string) => new PythonRuntime({ raw: { FUNCTIONS_PYTHON: python }, dataDir }, createLogger("CRITICAL"));
+
+  test("a Python that cannot start, or stops at once, is a clear error every time, and nothing crashes", async () => {
+    const missing = runtimeWith(join(dataDir, "no-such-python"));
+    for (let i = 0; i < 2; i++) await expect(missing.load(source)).rejects.toThrow(/could not start/);
+    const broken = runtimeWith("/bin/false");
+    for (let i = 0; i < 2; i++) await expect(broken.load(source)).rejects.toThrow(/stopped before it was ready: does it have pydantic 2\?/);
+    await Bun.sleep(100);
   });
 });

@@ -8,7 +8,7 @@ import type { Env } from "../../core/env";
 import { cacheDir } from "../../core/env";
 import type { Logger } from "../../core/logger";
 import runnerSource from "./runner.py" with { type: "text" };
-import { pythonFor } from "./python-env";
+import { PythonUnavailable, pythonFor } from "./python-env";
 
 export type PluginKind = "function" | "tool";
 
@@ -63,6 +63,8 @@ export interface PluginCall {
 export class PluginError extends Error {}
 
 interface Pending {
+  /** The process the request went to: only its exit fails the request. */
+  child: Subprocess;
   resolve(value: unknown): void;
   reject(error: Error): void;
   events?: PluginEvents;
@@ -143,11 +145,14 @@ export class PythonRuntime {
     this.child = null;
   }
 
-  private async request(body: Record<string, unknown>, hooks: Omit<Pending, "resolve" | "reject"> = {}, signal?: AbortSignal): Promise<unknown> {
+  private async request(body: Record<string, unknown>, hooks: Omit<Pending, "resolve" | "reject" | "child"> = {}, signal?: AbortSignal): Promise<unknown> {
     const child = await this.process();
     const id = ++this.nextId;
-    const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject, ...hooks }));
-    this.send(child, { ...body, id });
+    const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { child, resolve, reject, ...hooks }));
+    if (!this.send(child, { ...body, id })) {
+      this.pending.delete(id);
+      throw new PluginError("The Python runner stopped");
+    }
     if (signal) {
       const cancel = () => this.send(child, { op: "cancel", id: ++this.nextId, target: id });
       if (signal.aborted) cancel();
@@ -157,10 +162,16 @@ export class PythonRuntime {
     return answer;
   }
 
-  private send(child: Subprocess<"pipe", "pipe", "pipe">, message: Record<string, unknown>): void {
-    if (this.child !== child) return;
-    child.stdin.write(`${JSON.stringify(message)}\n`);
-    child.stdin.flush();
+  /** False when the process is gone (it exited, or its stdin is closed). */
+  private send(child: Subprocess<"pipe", "pipe", "pipe">, message: Record<string, unknown>): boolean {
+    if (this.child !== child) return false;
+    try {
+      child.stdin.write(`${JSON.stringify(message)}\n`);
+      child.stdin.flush();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private process(): Promise<Subprocess<"pipe", "pipe", "pipe">> {
@@ -175,35 +186,50 @@ export class PythonRuntime {
     mkdirSync(dir, { recursive: true });
     const script = join(dir, `runner-${Bun.hash(runnerSource).toString(36)}.py`);
     writeFileSync(script, runnerSource);
-    const child = Bun.spawn({
-      cmd: [python, "-u", script],
-      cwd: dir,
-      env: { ...process.env, PYTHONUNBUFFERED: "1" },
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    let child: Subprocess<"pipe", "pipe", "pipe">;
+    try {
+      child = Bun.spawn({
+        cmd: [python, "-u", script],
+        cwd: dir,
+        env: { ...process.env, PYTHONUNBUFFERED: "1" },
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    } catch (error) {
+      throw new PythonUnavailable(`The Python for functions and tools (${python}) could not start: ${error instanceof Error ? error.message : error}`);
+    }
     // The server may exit while the runner idles; the runner ends when its stdin closes.
     child.unref();
-    this.loaded.clear();
-    this.child = child;
     const ready = Promise.withResolvers<void>();
     void this.readLines(child.stdout, (message) => {
       if (message.ready) ready.resolve();
       else this.dispatch(message);
-    }).finally(() => ready.reject(new PluginError("The Python runner stopped before it was ready")));
+    }).finally(() => ready.reject(new PythonUnavailable(`The Python runner (${python}) stopped before it was ready: does it have pydantic 2? (its errors are in the log)`)));
     void this.readLines(child.stderr, null);
     void child.exited.then((code) => this.onExit(child, code));
-    await ready.promise;
+    try {
+      await ready.promise;
+    } catch (error) {
+      child.kill();
+      throw error;
+    }
+    this.loaded.clear();
+    this.child = child;
     return child;
   }
 
   private onExit(child: Subprocess, code: number | null): void {
-    if (this.child === child) this.child = null;
-    this.loaded.clear();
+    if (this.child === child) {
+      this.child = null;
+      this.loaded.clear();
+    }
     const error = new PluginError(`The Python runner stopped (exit code ${code})`);
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+    for (const [id, pending] of this.pending) {
+      if (pending.child !== child) continue;
+      this.pending.delete(id);
+      pending.reject(error);
+    }
   }
 
   private dispatch(message: Message): void {
