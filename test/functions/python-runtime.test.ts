@@ -151,6 +151,16 @@ describe.skipIf(!pythonAvailable)("the Python runner", () => {
     await expect(runtime.call(raising, { method: "action", args: { body: {} } })).rejects.toBeInstanceOf(PluginError);
   });
 
+  test("what plugins and their programs print never breaks the protocol; an answer JSON cannot carry is an error", async () => {
+    const noisy: PluginSource = {
+      kind: "tool",
+      id: "noisy",
+      content: "import os\nclass Tools:\n    def shout(self) -> str:\n        print('hello')\n        os.system('echo from a program')\n        return 'ok'\n\n    def nan(self) -> float:\n        return float('nan')\n",
+    };
+    expect(await runtime.call(noisy, { method: "shout", args: {} })).toBe("ok");
+    await expect(runtime.call(noisy, { method: "nan", args: {} })).rejects.toThrow(/JSON/);
+  });
+
   test("a runner that dies fails its calls and is started again for the next", async () => {
     const dying = { kind: "function" as const, id: "dying", content: "import os\nclass Action:\n    def action(self, body):\n        os._exit(3)\n" };
     await expect(runtime.call(dying, { method: "action", args: { body: {} } })).rejects.toThrow("The Python runner stopped (exit code 3)");

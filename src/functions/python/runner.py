@@ -3,7 +3,7 @@
 The server starts this file with a Python that has pydantic and talks to it in JSON lines:
 requests on stdin, answers and events on stdout. User code's own prints go to stderr.
 
-Requests:  {"op": "load"|"call"|"validate"|"reply", "id": n, ...}
+Requests:  {"op": "load"|"call"|"validate"|"format", "id": n, ...}, and {"op": "cancel", "target": n}
 Answers:   {"id": n, "ok": value} | {"id": n, "error": "message"}
 While a call runs: {"id": n, "chunk": "data: ...\\n\\n"} (streamed pipe output),
 {"id": n, "emit": event} (__event_emitter__), {"id": n, "ask": event, "req": m} (__event_call__,
@@ -28,11 +28,14 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, Field, create_model
 
+# The protocol keeps its own copy of stdout; fd 1 itself goes to stderr, so prints of plugins and
+# of the programs they start never mix with it.
 PROTOCOL = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+os.dup2(2, 1)
 sys.stdout = sys.stderr
 WRITE_LOCK = threading.Lock()
 
-MODULES = {}  # (kind, name) -> {"hash", "module", "instance", "info"}
+MODULES = {}  # (kind, name) -> {"hash", "instance", "info"}
 INSTALLED = set()
 PENDING_ASKS = {}  # req -> Future
 RUNNING = {}  # request id -> Task
@@ -40,7 +43,7 @@ NEXT_ASK = [0]
 
 
 def send(message):
-    line = json.dumps(message, default=to_json)
+    line = json.dumps(message, default=to_json, allow_nan=False)
     with WRITE_LOCK:
         PROTOCOL.write(line + "\n")
         PROTOCOL.flush()
@@ -59,14 +62,6 @@ def to_json(value):
 # ---- loading (the same rules as Open WebUI's plugin loader) ----
 
 FRONTMATTER_LINE = re.compile(r"^\s*([a-z_]+):\s*(.*)\s*$", re.IGNORECASE)
-
-IMPORT_REPLACEMENTS = {
-    "from utils": "from open_webui.utils",
-    "from apps": "from open_webui.apps",
-    "from main": "from open_webui.main",
-    "from config": "from open_webui.config",
-}
-
 
 def extract_frontmatter(content):
     lines = content.splitlines()
@@ -480,22 +475,18 @@ def validate(request):
 async def handle(request):
     op = request.get("op")
     try:
+        # Loading may install requirements and formatting may install black: off the event loop.
         if op == "load":
-            value = ensure_module(request)["info"]
+            value = (await asyncio.to_thread(ensure_module, request))["info"]
         elif op == "call":
             value = await call(request)
         elif op == "validate":
             value = validate(request)
         elif op == "format":
-            value = format_code(request)
+            value = await asyncio.to_thread(format_code, request)
         else:
             raise ValueError(f"unknown op {op}")
         send({"id": request["id"], "ok": value})
-    except LookupError as error:
-        if str(error) == "not loaded":
-            send({"id": request["id"], "error": "not loaded", "reload": True})
-        else:
-            send({"id": request["id"], "error": describe_error(error)})
     except asyncio.CancelledError:
         send({"id": request["id"], "error": "cancelled"})
     except BaseException as error:  # user code may raise anything, SystemExit included

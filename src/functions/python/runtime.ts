@@ -75,7 +75,6 @@ interface Message {
   id?: number;
   ok?: unknown;
   error?: string;
-  reload?: boolean;
   chunk?: string;
   emit?: unknown;
   ask?: unknown;
