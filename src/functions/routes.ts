@@ -5,11 +5,11 @@ import type { AppContext } from "../context";
 import { authGuard } from "../core/auth";
 import { ERROR_MESSAGES, HttpError, badRequest, defaultError } from "../core/errors";
 import { flag } from "../files/routes";
-import { findUserById } from "../users/repository";
 import { functionsChanged } from "./changes";
 import { PluginMetaBody, ValvesBody, makeCacheFolder, newPluginId } from "./forms";
 import { loadPluginFromUrl } from "./load-url";
-import { functionSource, pythonRuntime, replaceImports, storeUserValves, storedValves, userValvesOf } from "./plugins";
+import { userValvesRoutes } from "./user-valves-routes";
+import { functionSource, pythonRuntime, replaceImports, storedValves } from "./plugins";
 import { PluginError, type PluginInfo } from "./python/runtime";
 import {
   deleteFunction,
@@ -265,27 +265,11 @@ export function functionsRoutes(ctx: AppContext) {
       },
       { auth: "admin", body: ValvesBody, detail: { tags: ["functions"] } },
     )
-    .get("/id/:id/valves/user", async ({ user, params }) => {
-        const row = await existing(params.id);
-        // The signed-in user's row may be a cached copy; the settings are read afresh.
-        return userValvesOf((await findUserById(ctx.db, user.id)) ?? user, "functions", row.id);
-      }, {
-      auth: "verified",
-      detail: { tags: ["functions"] },
-    })
-    .get("/id/:id/valves/user/spec", async ({ params }) => (await loadStored(await existing(params.id))).user_valves_spec, {
-      auth: "verified",
-      detail: { tags: ["functions"] },
-    })
-    .post(
-      "/id/:id/valves/user/update",
-      async ({ user, params, body }) => {
-        const row = await existing(params.id);
-        if (!(await loadStored(row)).has_user_valves) throw notFound();
-        const valves = await validated(row.id, replaceImports(row.content), "UserValves", body);
-        await storeUserValves(ctx, user.id, "functions", row.id, valves);
-        return valves;
-      },
-      { auth: "verified", body: ValvesBody, detail: { tags: ["functions"] } },
+    .use(
+      userValvesRoutes(ctx, "functions", {
+        find: existing,
+        load: loadStored,
+        validate: (row, data) => validated(row.id, replaceImports(row.content), "UserValves", data),
+      }),
     );
 }

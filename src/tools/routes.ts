@@ -8,9 +8,10 @@ import { AccessControlBody, accessControlView, adminBypassEnabled, callerOf, own
 import { ERROR_MESSAGES, HttpError, badRequest, defaultError } from "../core/errors";
 import { PluginMetaBody, ValvesBody, makeCacheFolder, newPluginId } from "../functions/forms";
 import { loadPluginFromUrl } from "../functions/load-url";
-import { pythonRuntime, replaceImports, storeUserValves, storedValves, toolSource, userValvesOf } from "../functions/plugins";
+import { pythonRuntime, replaceImports, storedValves, toolSource } from "../functions/plugins";
+import { userValvesRoutes } from "../functions/user-valves-routes";
 import type { PluginInfo } from "../functions/python/runtime";
-import { findUserById, type UserRow } from "../users/repository";
+import type { UserRow } from "../users/repository";
 import {
   deleteTool,
   findTool,
@@ -275,27 +276,5 @@ export function toolsRoutes(ctx: AppContext) {
       },
       { auth: "verified", body: ValvesBody, detail: { tags: ["tools"] } },
     )
-    .get("/id/:id/valves/user", async ({ user, params }) => {
-        const row = await existing(params.id);
-        // The signed-in user's row may be a cached copy; the settings are read afresh.
-        return userValvesOf((await findUserById(ctx.db, user.id)) ?? user, "tools", row.id);
-      }, {
-      auth: "verified",
-      detail: { tags: ["tools"] },
-    })
-    .get("/id/:id/valves/user/spec", async ({ params }) => (await loadStored(await existing(params.id))).user_valves_spec, {
-      auth: "verified",
-      detail: { tags: ["tools"] },
-    })
-    .post(
-      "/id/:id/valves/user/update",
-      async ({ user, params, body }) => {
-        const row = await existing(params.id);
-        if (!(await loadStored(row)).has_user_valves) throw notFound();
-        const valves = await validated(row, "UserValves", body);
-        await storeUserValves(ctx, user.id, "tools", row.id, valves);
-        return valves;
-      },
-      { auth: "verified", body: ValvesBody, detail: { tags: ["tools"] } },
-    );
+    .use(userValvesRoutes(ctx, "tools", { find: existing, load: loadStored, validate: (row, data) => validated(row, "UserValves", data) }));
 }
