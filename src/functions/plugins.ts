@@ -54,6 +54,8 @@ export async function storeUserValves(ctx: AppContext, userId: string, area: Val
     const section = asRecord(settings[area]);
     return { ...settings, [area]: { ...section, valves: { ...asRecord(section.valves), [id]: valves } } };
   });
+  // The next chat here must see them, not the signed-in user's cached row.
+  ctx.auth.forget(userId);
 }
 
 /** A row's stored valves ({} when none). */

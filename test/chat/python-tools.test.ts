@@ -122,6 +122,14 @@ for (const dialect of dialects) {
       expect(answer.body.messages.at(-1).content).toContain(result);
     });
 
+    test("user valves saved through the route apply to the very next chat", async () => {
+      const saved = await w.t.request("POST", "/api/v1/tools/id/weather/valves/user/update", { token: w.user.token, body: { nickname: "pal" } });
+      expect(saved.body).toEqual({ nickname: "pal" });
+      const { message } = await ask({ tool_ids: ["weather"] });
+      expect(message.sources[0].document).toEqual(["21 F in Paris, pal Ann"]);
+      await w.t.request("POST", "/api/v1/tools/id/weather/valves/user/update", { token: w.user.token, body: { nickname: "dear" } });
+    });
+
     test("a tool that raises gives its error text as the result", async () => {
       pick = '{"tool_calls": [{"name": "explode", "parameters": {}}]}';
       try {
