@@ -108,7 +108,7 @@ def load_module(kind, name, content):
         handle.write(content)
         handle.close()
         module.__dict__["__file__"] = handle.name
-        exec(compile(content, handle.name, "exec"), module.__dict__)
+        exec(content, module.__dict__)
     except BaseException:
         sys.modules.pop(module_name, None)
         raise
