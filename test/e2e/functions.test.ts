@@ -1,7 +1,8 @@
 // Functions and tools in the real frontend, run by the Python runner: the admin writes a pipe in
 // the function editor (saved through black), switches it on and chats with it; sets its valve and
-// sees the reply change; adds a global action and clicks its button under a reply; writes a tool
-// in the workspace, turns it on in the chat and sees the model's answer cite its result.
+// sees the reply change; adds a global action, clicks its button under a reply and answers the
+// question it asks in the browser; writes a tool in the workspace, turns it on in the chat and
+// sees the model's answer cite its result.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
@@ -25,9 +26,12 @@ class Pipe:
 `;
 
 const STAR_ACTION = `class Action:
-    async def action(self, body: dict):
+    async def action(self, body: dict, __event_call__=None):
+        reason = await __event_call__(
+            {"type": "input", "data": {"title": "Star it", "message": "Why?", "placeholder": "Your reason"}}
+        )
         last = body["messages"][-1]
-        return {"messages": [{"id": last["id"], "content": last["content"] + " ⭐"}]}
+        return {"messages": [{"id": last["id"], "content": f"{last['content']} ⭐ {reason}"}]}
 `;
 
 const CLOCK_TOOL = `class Tools:
@@ -135,7 +139,10 @@ describe.skipIf(!e2eEnabled || !pythonAvailable)("functions and tools in the rea
       await sendMessage(page, "rate me");
       await page.getByText("pipe says: rate me").waitFor({ timeout: 30_000 });
       await page.getByRole("button", { name: "Star" }).last().click();
-      await page.getByText("pipe says: rate me ⭐").waitFor({ timeout: 30_000 });
+      // The action asks the browser through __event_call__; the answer comes back to it.
+      await page.getByPlaceholder("Your reason").fill("great");
+      await page.getByRole("button", { name: "Confirm" }).click();
+      await page.getByText("pipe says: rate me ⭐ great").waitFor({ timeout: 30_000 });
     });
     await step(page, "functions-06-tool", async () => {
       await page.goto(`${server.url}/workspace/tools/create`);
