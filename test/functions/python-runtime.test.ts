@@ -161,6 +161,29 @@ describe.skipIf(!pythonAvailable)("the Python runner", () => {
     await expect(runtime.call(noisy, { method: "nan", args: {} })).rejects.toThrow(/JSON/);
   });
 
+  test("plugins may import Open WebUI's message helpers (open_webui.utils.misc), and nothing else of its package", async () => {
+    const helped: PluginSource = {
+      kind: "function",
+      id: "helped",
+      content: `from open_webui.utils.misc import pop_system_message, get_last_user_message, add_or_update_system_message
+
+class Pipe:
+    def pipe(self, body: dict) -> str:
+        system, rest = pop_system_message(body["messages"])
+        rest = add_or_update_system_message("be brief", rest)
+        return f"{system['content']}|{rest[0]['content']}|{get_last_user_message(rest)}|{len(rest)}"
+`,
+    };
+    const answer = (await runtime.call(helped, {
+      method: "pipe",
+      args: { body: { model: "helped", messages: [{ role: "system", content: "sys" }, { role: "user", content: [{ type: "text", text: "hi" }] }] } },
+    })) as any;
+    expect(answer.choices[0].message.content).toBe("sys|be brief|hi|2");
+    await expect(runtime.load({ kind: "function", id: "needs_db", content: "from open_webui.models.users import Users\n" })).rejects.toThrow(
+      "No module named 'open_webui.models'",
+    );
+  });
+
   test("a runner that dies fails its calls and is started again for the next", async () => {
     const dying = { kind: "function" as const, id: "dying", content: "import os\nclass Action:\n    def action(self, body):\n        os._exit(3)\n" };
     await expect(runtime.call(dying, { method: "action", args: { body: {} } })).rejects.toThrow("The Python runner stopped (exit code 3)");

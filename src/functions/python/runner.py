@@ -59,6 +59,90 @@ def to_json(value):
     return str(value)
 
 
+# ---- open_webui.utils.misc: the message helpers plugins import most (the rest of Open WebUI's
+# package is not here) ----
+
+
+def text_of(message):
+    """A message's text: its content, or the first text part of a multi-part content."""
+    content = message.get("content")
+    if not isinstance(content, list):
+        return content
+    return next((part["text"] for part in content if part.get("type") == "text"), None)
+
+
+def last_of(messages, role):
+    return next((m for m in reversed(messages) if m["role"] == role), None)
+
+
+def add_text(message, text, append=True):
+    join = (lambda old: f"{old}\n{text}") if append else (lambda old: f"{text}\n{old}")
+    if isinstance(message["content"], list):
+        for part in message["content"]:
+            if part.get("type") == "text":
+                part["text"] = join(part["text"])
+    else:
+        message["content"] = join(message["content"])
+    return message
+
+
+def add_or_update_message(messages, role, index, text, append):
+    if messages and messages[index].get("role") == role:
+        add_text(messages[index], text, append)
+    elif index == 0:
+        messages.insert(0, {"role": role, "content": text})
+    else:
+        messages.append({"role": role, "content": text})
+    return messages
+
+
+def merge_deep(target, changes):
+    for key, value in changes.items():
+        target[key] = merge_deep(target.get(key, {}), value) if isinstance(value, dict) else value
+    return target
+
+
+def prepend_to_first_user(text, messages):
+    first = next((m for m in messages if m["role"] == "user"), None)
+    if first is not None:
+        add_text(first, text, append=False)
+    return messages
+
+
+def misc_helpers():
+    system_of = lambda messages: next((m for m in messages if m["role"] == "system"), None)
+    without_system = lambda messages: [m for m in messages if m["role"] != "system"]
+    return {
+        "deep_update": merge_deep,
+        "get_content_from_message": text_of,
+        "get_messages_content": lambda messages: "\n".join(f"{m['role'].upper()}: {text_of(m)}" for m in messages),
+        "get_last_user_message_item": lambda messages: last_of(messages, "user"),
+        "get_last_user_message": lambda messages: text_of(last_of(messages, "user") or {}),
+        "get_last_assistant_message_item": lambda messages: last_of(messages, "assistant"),
+        "get_last_assistant_message": lambda messages: text_of(last_of(messages, "assistant") or {}),
+        "get_system_message": system_of,
+        "remove_system_message": without_system,
+        "pop_system_message": lambda messages: (system_of(messages), without_system(messages)),
+        "update_message_content": add_text,
+        "add_or_update_system_message": lambda text, messages, append=False: add_or_update_message(messages, "system", 0, text, append),
+        "add_or_update_user_message": lambda text, messages, append=True: add_or_update_message(messages, "user", -1, text, append),
+        "prepend_to_first_user_message_content": prepend_to_first_user,
+        "openai_chat_chunk_message_template": chunk_template,
+        "openai_chat_completion_message_template": completion_template,
+    }
+
+
+def install_open_webui_helpers():
+    package = types.ModuleType("open_webui")
+    package.__path__ = []
+    utils = types.ModuleType("open_webui.utils")
+    utils.__path__ = []
+    misc = types.ModuleType("open_webui.utils.misc")
+    misc.__dict__.update(misc_helpers())
+    package.utils, utils.misc = utils, misc
+    sys.modules.update({"open_webui": package, "open_webui.utils": utils, "open_webui.utils.misc": misc})
+
+
 # ---- loading (the same rules as Open WebUI's plugin loader) ----
 
 FRONTMATTER_LINE = re.compile(r"^\s*([a-z_]+):\s*(.*)\s*$", re.IGNORECASE)
@@ -348,18 +432,26 @@ def message_template(model):
     }
 
 
-def chunk_template(model, content):
+def chunk_template(model, content=None, reasoning_content=None, tool_calls=None, usage=None):
     template = {**message_template(model), "object": "chat.completion.chunk"}
-    template["choices"][0]["delta"] = {"content": content} if content else {}
-    if not content:
+    parts = (("content", content), ("reasoning_content", reasoning_content), ("tool_calls", tool_calls))
+    delta = {key: value for key, value in parts if value}
+    template["choices"][0]["delta"] = delta
+    if not delta:
         template["choices"][0]["finish_reason"] = "stop"
+    if usage:
+        template["usage"] = usage
     return template
 
 
-def completion_template(model, content):
+def completion_template(model, message=None, reasoning_content=None, tool_calls=None, usage=None):
     template = {**message_template(model), "object": "chat.completion"}
-    template["choices"][0]["message"] = {"role": "assistant", "content": content}
+    if message is not None:
+        extra = {key: value for key, value in (("reasoning_content", reasoning_content), ("tool_calls", tool_calls)) if value}
+        template["choices"][0]["message"] = {"role": "assistant", "content": message, **extra}
     template["choices"][0]["finish_reason"] = "stop"
+    if usage:
+        template["usage"] = usage
     return template
 
 
@@ -535,4 +627,5 @@ async def main():
 
 
 if __name__ == "__main__":
+    install_open_webui_helpers()
     asyncio.run(main())
