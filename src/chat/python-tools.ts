@@ -48,15 +48,24 @@ function extrasFor(row: ToolRow, user: UserRow, context: ToolContext): Json {
   };
 }
 
+/** The rows of the Python tools among `toolIds` (tool servers left out) that the user may read. */
+export async function readablePythonTools(ctx: AppContext, toolIds: unknown, user: UserRow): Promise<ToolRow[]> {
+  const ids = Array.isArray(toolIds) ? toolIds.filter((id): id is string => typeof id === "string" && !id.startsWith("server:")) : [];
+  if (ids.length === 0) return [];
+  const caller = await callerOf(ctx, user);
+  const rows: ToolRow[] = [];
+  for (const id of ids) {
+    const row = await readTool(ctx.db, caller, id);
+    if (row !== "not_found" && row !== "forbidden") rows.push(row);
+  }
+  return rows;
+}
+
 /** The Python tools among `toolIds` that the user may read, as chat tools by function name. */
 export async function pythonChatTools(ctx: AppContext, toolIds: string[], user: UserRow, context: ToolContext): Promise<[string, ChatTool][]> {
   const found: [string, ChatTool][] = [];
-  const ids = toolIds.filter((id) => !id.startsWith("server:"));
-  if (ids.length === 0) return found;
-  const caller = await callerOf(ctx, user);
-  for (const id of ids) {
-    const row = await readTool(ctx.db, caller, id);
-    if (row === "not_found" || row === "forbidden") continue;
+  for (const row of await readablePythonTools(ctx, toolIds, user)) {
+    const id = row.id;
     const specs = Array.isArray(row.specs) ? row.specs.filter(isRecord) : [];
     for (const stored of specs) {
       const spec = offeredSpec(stored);

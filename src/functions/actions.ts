@@ -10,9 +10,7 @@ import { toUserModel } from "../users/views";
 import { pluginEvents } from "./plugin-events";
 import { functionSource, pythonRuntime, storedValves, userValvesOf } from "./plugins";
 import { findFunction } from "./repository";
-
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+import { isRecord, type Json } from "../chat/payload";
 
 export async function runChatAction(ctx: AppContext, catalog: ModelCatalog, actionId: string, body: Json, user: UserRow): Promise<unknown> {
   const modelItem = isRecord(body.model_item) ? body.model_item : {};

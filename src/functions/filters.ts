@@ -10,16 +10,14 @@ import { toUserModel } from "../users/views";
 import { functionSource, pythonRuntime, storedValves, userValvesOf } from "./plugins";
 import type { PluginEvents, PluginInfo } from "./python/runtime";
 import type { FunctionRow } from "./repository";
+import { isRecord, type Json } from "../chat/payload";
 
-type Json = Record<string, unknown>;
 export type FilterStage = "inlet" | "stream" | "outlet";
 
 export interface ActiveFilter {
   row: FunctionRow;
   info: PluginInfo;
 }
-
-const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** get_sorted_filter_ids: the filters that apply to this model and request, in priority order. */
 export async function filtersFor(catalog: ModelCatalog, model: Json, enabledIds: unknown): Promise<ActiveFilter[]> {

@@ -10,8 +10,8 @@ import { onFunctionsChanged } from "./changes";
 import { functionSource, pythonRuntime, storedValves } from "./plugins";
 import type { PluginInfo } from "./python/runtime";
 import { functionTableFingerprint, listFunctions, type FunctionRow } from "./repository";
+import { isRecord, type Json } from "../chat/payload";
 
-type Json = Record<string, unknown>;
 
 export interface FunctionsSnapshot {
   rows: FunctionRow[];
@@ -26,8 +26,6 @@ const TABLE_CHECK_MS = 1_000;
 const MAX_WAIT_MS = 2_000;
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms).unref?.());
-const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
 export class FunctionModels {
   snapshot: FunctionsSnapshot = EMPTY;
   /** Bumped whenever the snapshot changes. */

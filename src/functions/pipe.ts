@@ -13,8 +13,7 @@ import { findUserById, type UserRow } from "../users/repository";
 import { toUserModel } from "../users/views";
 import { pluginEvents } from "./plugin-events";
 import { functionSource, pythonRuntime, storedValves, toolSource, userValvesOf } from "./plugins";
-import { callerOf } from "../core/caller";
-import { readTool } from "../tools/repository";
+import { readablePythonTools } from "../chat/python-tools";
 import { findFunction } from "./repository";
 
 const encoder = new TextEncoder();
@@ -75,18 +74,13 @@ export async function pipeCompletion(
 
 /** The Python tools of the request that the user may read, loaded for the pipe's `__tools__`. */
 async function pipeTools(ctx: AppContext, toolIds: unknown, user: UserRow) {
-  const ids = Array.isArray(toolIds) ? toolIds.filter((id): id is string => typeof id === "string" && !id.startsWith("server:")) : [];
-  if (ids.length === 0) return [];
-  const caller = await callerOf(ctx, user);
   const tools = [];
-  for (const id of ids) {
-    const row = await readTool(ctx.db, caller, id);
-    if (row === "not_found" || row === "forbidden") continue;
+  for (const row of await readablePythonTools(ctx, toolIds, user)) {
     try {
       await pythonRuntime(ctx).load(toolSource(row));
-      tools.push({ id, valves: storedValves(row.valves), user_valves: userValvesOf(user, "tools", id) });
+      tools.push({ id: row.id, valves: storedValves(row.valves), user_valves: userValvesOf(user, "tools", row.id) });
     } catch (error) {
-      ctx.log.warn(`tool ${id} could not be loaded`, messageOf(error));
+      ctx.log.warn(`tool ${row.id} could not be loaded`, messageOf(error));
     }
   }
   return tools;

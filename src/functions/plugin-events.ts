@@ -6,9 +6,9 @@ import type { AppContext } from "../context";
 import { isUsersSession } from "../chat/browser-session";
 import { changeForEvent } from "../chats/routes";
 import { changeChatMessage } from "../chats/repository";
-import type { Json } from "../chats/chat-json";
 import type { PluginEvents } from "./python/runtime";
 import type { ChatEmitter } from "../chat/ports";
+import { isRecord, type Json } from "../chat/payload";
 
 export interface MessageTarget {
   user_id: string;
@@ -16,8 +16,6 @@ export interface MessageTarget {
   message_id?: unknown;
   session_id?: unknown;
 }
-
-const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The events of a chat message, or undefined when the request has no chat, message and session. */
 export function pluginEvents(ctx: AppContext, target: MessageTarget, emitter: ChatEmitter = ctx.emit): PluginEvents | undefined {
